@@ -1,0 +1,471 @@
+package maybenot
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strconv"
+
+	"gonum.org/v1/gonum/stat/distuv"
+)
+
+// DistMinProbability is the smallest non-zero success probability a Binomial
+// or Geometric distribution may have. Smaller ones would make sampling too
+// slow, so validation rejects them.
+const DistMinProbability = 1e-9
+
+// Dist is a distribution of values that a machine samples for timeouts,
+// durations, limits and counter changes.
+//
+// A sample is a draw from Type plus Start, clamped from below at 0 and, when
+// Max > 0, from above at Max. A draw that is NaN or infinite after adding
+// Start gives 0. So a Dist never yields a negative or non-finite value.
+type Dist struct {
+	// Type is the distribution drawn from: one of Uniform, Normal,
+	// SkewNormal, LogNormal, Binomial, Geometric, Pareto, Poisson, Weibull,
+	// Gamma or Beta, as a value (not a pointer).
+	Type DistType
+	// Start is added to every draw.
+	Start float64
+	// Max, when > 0, caps every sample (Start included). When Max <= 0 there
+	// is no cap.
+	Max float64
+}
+
+// DistType is the distribution of a Dist: one of the value types Uniform,
+// Normal, SkewNormal, LogNormal, Binomial, Geometric, Pareto, Poisson,
+// Weibull, Gamma or Beta. The set is closed; its order is the wire format's.
+type DistType interface {
+	// distType is the type's index in the wire format.
+	distType() distKind
+}
+
+// distKind numbers the distribution types as the wire format does.
+type distKind uint8
+
+const (
+	kindUniform distKind = iota
+	kindNormal
+	kindSkewNormal
+	kindLogNormal
+	kindBinomial
+	kindGeometric
+	kindPareto
+	kindPoisson
+	kindWeibull
+	kindGamma
+	kindBeta
+	numDistKinds
+)
+
+var distKindNames = [numDistKinds]string{
+	"Uniform", "Normal", "SkewNormal", "LogNormal", "Binomial", "Geometric",
+	"Pareto", "Poisson", "Weibull", "Gamma", "Beta",
+}
+
+func (k distKind) String() string { return distKindNames[k] }
+
+// Uniform is the uniform distribution on [Low, High), or the constant Low
+// when Low == High (then sampling draws no random number).
+type Uniform struct{ Low, High float64 }
+
+// Normal is the normal distribution with mean Mean and standard deviation
+// Stdev.
+type Normal struct{ Mean, Stdev float64 }
+
+// SkewNormal is Azzalini's skew-normal distribution with location Location,
+// scale Scale and shape Shape (0 gives the normal distribution).
+type SkewNormal struct{ Location, Scale, Shape float64 }
+
+// LogNormal is the distribution of exp(X) for X normal with mean Mu and
+// standard deviation Sigma.
+type LogNormal struct{ Mu, Sigma float64 }
+
+// Binomial is the number of successes in Trials independent trials that each
+// succeed with probability Probability.
+type Binomial struct {
+	Trials      uint64
+	Probability float64
+}
+
+// Geometric is the number of failures before the first success of trials
+// that each succeed with probability Probability: 0, 1, 2, and so on.
+// Probability 0 always gives 2^64-1 (no success ever), as the reference does.
+type Geometric struct{ Probability float64 }
+
+// Pareto is the Pareto distribution with scale (minimum) Scale and shape
+// (tail index) Shape.
+type Pareto struct{ Scale, Shape float64 }
+
+// Poisson is the Poisson distribution with mean Lambda.
+type Poisson struct{ Lambda float64 }
+
+// Weibull is the Weibull distribution with scale Scale and shape Shape.
+type Weibull struct{ Scale, Shape float64 }
+
+// Gamma is the gamma distribution with shape Shape and scale Scale (the mean
+// is Shape*Scale).
+type Gamma struct{ Scale, Shape float64 }
+
+// Beta is the beta distribution on [0, 1] with shapes Alpha and Beta.
+type Beta struct{ Alpha, Beta float64 }
+
+func (Uniform) distType() distKind    { return kindUniform }
+func (Normal) distType() distKind     { return kindNormal }
+func (SkewNormal) distType() distKind { return kindSkewNormal }
+func (LogNormal) distType() distKind  { return kindLogNormal }
+func (Binomial) distType() distKind   { return kindBinomial }
+func (Geometric) distType() distKind  { return kindGeometric }
+func (Pareto) distType() distKind     { return kindPareto }
+func (Poisson) distType() distKind    { return kindPoisson }
+func (Weibull) distType() distKind    { return kindWeibull }
+func (Gamma) distType() distKind      { return kindGamma }
+func (Beta) distType() distKind       { return kindBeta }
+
+// Validate reports whether the parameters are acceptable for the type, by
+// the reference's rules. The error wraps ErrInvalidMachine.
+func (d Dist) Validate() error {
+	if err := d.check(); err != nil {
+		return invalid(err)
+	}
+	return nil
+}
+
+// check is Validate without the ErrInvalidMachine wrapping, for callers that
+// add where the distribution sits first.
+func (d Dist) check() error {
+	var err error
+	switch t := d.Type.(type) {
+	case Uniform:
+		err = t.check()
+	case Normal:
+		err = t.check()
+	case SkewNormal:
+		err = t.check()
+	case LogNormal:
+		err = t.check()
+	case Binomial:
+		err = t.check()
+	case Geometric:
+		err = t.check()
+	case Pareto:
+		err = t.check()
+	case Poisson:
+		err = t.check()
+	case Weibull:
+		err = t.check()
+	case Gamma:
+		err = t.check()
+	case Beta:
+		err = t.check()
+	case nil:
+		return errors.New("distribution has no type")
+	default:
+		return fmt.Errorf("unsupported distribution type %T", d.Type)
+	}
+	if err != nil {
+		return fmt.Errorf("%v distribution: %w", d.Type.distType(), err)
+	}
+	return nil
+}
+
+func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
+
+func (u Uniform) check() error {
+	switch {
+	case math.IsNaN(u.Low) || math.IsNaN(u.High):
+		return errors.New("low or high is NaN")
+	case math.IsInf(u.Low, 0) || math.IsInf(u.High, 0):
+		return errors.New("low or high is infinite")
+	case u.Low > u.High:
+		return fmt.Errorf("low %v > high %v", u.Low, u.High)
+	case math.IsInf(u.High-u.Low, 0):
+		return errors.New("high - low overflows")
+	}
+	return nil
+}
+
+func (n Normal) check() error {
+	if !finite(n.Stdev) {
+		return fmt.Errorf("stdev %v is not finite", n.Stdev)
+	}
+	return nil
+}
+
+func (s SkewNormal) check() error {
+	switch {
+	case !finite(s.Scale) || !(s.Scale > 0):
+		return fmt.Errorf("scale %v must be finite and > 0", s.Scale)
+	case !finite(s.Shape):
+		return fmt.Errorf("shape %v is not finite", s.Shape)
+	}
+	return nil
+}
+
+func (l LogNormal) check() error {
+	if !finite(l.Sigma) {
+		return fmt.Errorf("sigma %v is not finite", l.Sigma)
+	}
+	return nil
+}
+
+func (b Binomial) check() error {
+	switch {
+	case !(b.Probability >= 0 && b.Probability <= 1):
+		return fmt.Errorf("probability %v not in [0, 1]", b.Probability)
+	case b.Probability != 0 && b.Probability < DistMinProbability:
+		return fmt.Errorf("probability %v is below the minimum 1e-9 (sampling would be too slow)", b.Probability)
+	case b.Trials > 1_000_000_000:
+		return fmt.Errorf("%d trials is above the maximum 1e9 (sampling would be too slow)", b.Trials)
+	}
+	return nil
+}
+
+func (g Geometric) check() error {
+	switch {
+	case !(g.Probability >= 0 && g.Probability <= 1):
+		return fmt.Errorf("probability %v not in [0, 1]", g.Probability)
+	case g.Probability != 0 && g.Probability < DistMinProbability:
+		return fmt.Errorf("probability %v is below the minimum 1e-9 (sampling would be too slow)", g.Probability)
+	}
+	return nil
+}
+
+// checkScaleShape is the rule shared by Pareto, Weibull and Gamma.
+func checkScaleShape(scale, shape float64) error {
+	switch {
+	case !(scale > 0):
+		return fmt.Errorf("scale %v must be > 0", scale)
+	case !(shape > 0):
+		return fmt.Errorf("shape %v must be > 0", shape)
+	}
+	return nil
+}
+
+func (p Pareto) check() error  { return checkScaleShape(p.Scale, p.Shape) }
+func (w Weibull) check() error { return checkScaleShape(w.Scale, w.Shape) }
+func (g Gamma) check() error   { return checkScaleShape(g.Scale, g.Shape) }
+
+// maxPoissonLambda is the largest Poisson mean the reference accepts.
+const maxPoissonLambda = 1.844e19
+
+func (p Poisson) check() error {
+	if !finite(p.Lambda) || !(p.Lambda > 0) || p.Lambda > maxPoissonLambda {
+		return fmt.Errorf("lambda %v must be finite, > 0 and <= 1.844e19", p.Lambda)
+	}
+	return nil
+}
+
+func (b Beta) check() error {
+	switch {
+	case !(b.Alpha > 0):
+		return fmt.Errorf("alpha %v must be > 0", b.Alpha)
+	case !(b.Beta > 0):
+		return fmt.Errorf("beta %v must be > 0", b.Beta)
+	}
+	return nil
+}
+
+// Sample draws one value: a draw from the distribution plus Start, then
+// clamped as the Dist documentation says. The result is always finite and
+// >= 0. A Dist that does not validate still samples without panicking, but
+// its values are meaningless.
+func (d Dist) Sample(rng rand.Source) float64 {
+	s := d.draw(rng) + d.Start
+	if !finite(s) {
+		return 0
+	}
+	r := math.Max(0, s)
+	if d.Max > 0 {
+		r = math.Min(r, d.Max)
+	}
+	return r
+}
+
+// draw samples the distribution itself, without Start and clamping.
+func (d Dist) draw(rng rand.Source) float64 {
+	switch t := d.Type.(type) {
+	case Uniform:
+		return t.sample(rng)
+	case Normal:
+		return t.sample(rng)
+	case SkewNormal:
+		return t.sample(rng)
+	case LogNormal:
+		return t.sample(rng)
+	case Binomial:
+		return t.sample(rng)
+	case Geometric:
+		return t.sample(rng)
+	case Pareto:
+		return t.sample(rng)
+	case Poisson:
+		return t.sample(rng)
+	case Weibull:
+		return t.sample(rng)
+	case Gamma:
+		return t.sample(rng)
+	case Beta:
+		return t.sample(rng)
+	}
+	return math.NaN()
+}
+
+// float64Open01 turns one 64-bit draw into a float64 in [0, 1) the way the
+// reference's random source does: the top 52 bits become the mantissa of a
+// number in [1, 2), and 1 is subtracted.
+func float64Open01(rng rand.Source) float64 {
+	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - 1
+}
+
+// float32Open01 is float64Open01 at float32 precision, from the high 32 bits
+// of one 64-bit draw. Transition choice uses it.
+func float32Open01(rng rand.Source) float32 {
+	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
+}
+
+func (u Uniform) sample(rng rand.Source) float64 {
+	if u.Low == u.High {
+		return u.Low
+	}
+	// The conversion keeps the multiplication rounded on its own: fused
+	// into the addition (FMA) the last bit could differ from the reference.
+	return float64(float64Open01(rng)*(u.High-u.Low)) + u.Low
+}
+
+// String returns the distribution with its parameters, such as
+// "Uniform(low 1, high 2)".
+func (d Dist) String() string {
+	var s string
+	switch t := d.Type.(type) {
+	case Uniform:
+		s = "Uniform(low " + ftoa(t.Low) + ", high " + ftoa(t.High) + ")"
+	case Normal:
+		s = "Normal(mean " + ftoa(t.Mean) + ", stdev " + ftoa(t.Stdev) + ")"
+	case SkewNormal:
+		s = "SkewNormal(location " + ftoa(t.Location) + ", scale " + ftoa(t.Scale) + ", shape " + ftoa(t.Shape) + ")"
+	case LogNormal:
+		s = "LogNormal(mu " + ftoa(t.Mu) + ", sigma " + ftoa(t.Sigma) + ")"
+	case Binomial:
+		s = "Binomial(trials " + strconv.FormatUint(t.Trials, 10) + ", probability " + ftoa(t.Probability) + ")"
+	case Geometric:
+		s = "Geometric(probability " + ftoa(t.Probability) + ")"
+	case Pareto:
+		s = "Pareto(scale " + ftoa(t.Scale) + ", shape " + ftoa(t.Shape) + ")"
+	case Poisson:
+		s = "Poisson(lambda " + ftoa(t.Lambda) + ")"
+	case Weibull:
+		s = "Weibull(scale " + ftoa(t.Scale) + ", shape " + ftoa(t.Shape) + ")"
+	case Gamma:
+		s = "Gamma(scale " + ftoa(t.Scale) + ", shape " + ftoa(t.Shape) + ")"
+	case Beta:
+		s = "Beta(alpha " + ftoa(t.Alpha) + ", beta " + ftoa(t.Beta) + ")"
+	default:
+		s = fmt.Sprintf("%T", d.Type)
+	}
+	if d.Start != 0 {
+		s += " + " + ftoa(d.Start)
+	}
+	if d.Max > 0 {
+		s += ", max " + ftoa(d.Max)
+	}
+	return s
+}
+
+func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
+
+// saturatingUint64 converts f to uint64 the way Rust's `as u64` does: NaN
+// and negative values give 0, values of 2^64 and more give 2^64-1, and
+// everything else is truncated towards zero. (Go leaves the plain
+// conversion undefined outside the uint64 range.)
+func saturatingUint64(f float64) uint64 {
+	switch {
+	case !(f >= 0):
+		return 0
+	case f >= 1<<64:
+		return math.MaxUint64
+	}
+	return uint64(f)
+}
+
+// maxSampledMicros caps every sampled timeout and duration: one day in
+// microseconds.
+const maxSampledMicros = 24 * 60 * 60 * 1e6
+
+// sampleMicros samples d as a timeout or duration in whole microseconds:
+// capped at one day, then rounded half away from zero.
+func sampleMicros(d Dist, rng rand.Source) uint64 {
+	return saturatingUint64(math.Round(math.Min(d.Sample(rng), maxSampledMicros)))
+}
+
+// noLimit is the state limit of an action without a limit distribution.
+const noLimit = math.MaxUint64
+
+// sampleLimit samples a state limit: the sample rounded half away from
+// zero, or noLimit when there is no limit distribution.
+func sampleLimit(d *Dist, rng rand.Source) uint64 {
+	if d == nil {
+		return noLimit
+	}
+	return saturatingUint64(math.Round(d.Sample(rng)))
+}
+
+func (n Normal) sample(rng rand.Source) float64 {
+	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
+}
+
+// sample uses Azzalini's construction: with d = shape/sqrt(1+shape^2) and
+// u0, v independent standard normals, u1 = d*u0 + sqrt(1-d^2)*v is
+// skew-normal when its sign is flipped whenever u0 < 0.
+func (s SkewNormal) sample(rng rand.Source) float64 {
+	r := rand.New(rng)
+	u0, v := r.NormFloat64(), r.NormFloat64()
+	d := s.Shape / math.Sqrt(1+s.Shape*s.Shape)
+	u1 := d*u0 + math.Sqrt(1-d*d)*v
+	if u0 < 0 {
+		u1 = -u1
+	}
+	return s.Location + s.Scale*u1
+}
+
+func (l LogNormal) sample(rng rand.Source) float64 {
+	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
+}
+
+func (b Binomial) sample(rng rand.Source) float64 {
+	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
+}
+
+// sample inverts the distribution function: failures = floor(ln U /
+// ln(1-p)) with U uniform on (0, 1].
+func (g Geometric) sample(rng rand.Source) float64 {
+	switch {
+	case g.Probability == 1:
+		return 0
+	case g.Probability == 0:
+		return math.MaxUint64
+	}
+	u := 1 - float64Open01(rng)
+	return math.Floor(math.Log(u) / math.Log1p(-g.Probability))
+}
+
+func (p Pareto) sample(rng rand.Source) float64 {
+	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
+}
+
+func (p Poisson) sample(rng rand.Source) float64 {
+	return distuv.Poisson{Lambda: p.Lambda, Src: rng}.Rand()
+}
+
+func (w Weibull) sample(rng rand.Source) float64 {
+	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
+}
+
+func (g Gamma) sample(rng rand.Source) float64 {
+	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
+}
+
+func (b Beta) sample(rng rand.Source) float64 {
+	return distuv.Beta{Alpha: b.Alpha, Beta: b.Beta, Src: rng}.Rand()
+}

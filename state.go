@@ -1,0 +1,154 @@
+package maybenot
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"strings"
+)
+
+// Limits and pseudo-states of machines.
+const (
+	// StateEnd is a pseudo-state: a machine that transitions to it ends and
+	// takes no further part (it sees no more events and takes no actions).
+	StateEnd uint32 = 1<<32 - 1
+	// StateSignal is a pseudo-state: a machine that transitions to it stays
+	// in its current state and sends a Signal event to every other machine
+	// of its framework.
+	StateSignal uint32 = 1<<32 - 2
+	// StateMax is the largest number of states a machine may have.
+	StateMax = 100_000
+	// NumEvents is the number of events; a state has transitions for each.
+	NumEvents = 13
+)
+
+// Trans is one possible transition: to State (a state index, StateEnd or
+// StateSignal) with probability Probability.
+type Trans struct {
+	State       uint32
+	Probability float32
+}
+
+// String returns "target" for a certain transition and "target (p)"
+// otherwise; the pseudo-states are spelled "End" and "Signal".
+func (t Trans) String() string {
+	var s string
+	switch t.State {
+	case StateEnd:
+		s = "End"
+	case StateSignal:
+		s = "Signal"
+	default:
+		s = strconv.FormatUint(uint64(t.State), 10)
+	}
+	if t.Probability != 1 {
+		s += " (" + strconv.FormatFloat(float64(t.Probability), 'g', -1, 32) + ")"
+	}
+	return s
+}
+
+// State is one state of a machine: an optional action and counter updates,
+// taken each time the machine enters the state, and for every event the
+// transitions out of it.
+//
+// Transitions[e] lists where event e may take the machine. Each event
+// draws one random number: the first transition whose running sum of
+// probabilities exceeds it is taken; if the probabilities sum to less than 1
+// the machine may also stay without a transition. A nil list means the
+// event is ignored in this state; an empty non-nil list is invalid.
+type State struct {
+	Action      Action   // nil: no action
+	CounterA    *Counter // nil: counter A is left alone
+	CounterB    *Counter // nil: counter B is left alone
+	Transitions [NumEvents][]Trans
+}
+
+// check validates the state for a machine of n states. seen is scratch
+// space for duplicate detection, reused across states.
+func (s *State) check(n int, seen map[uint32]struct{}) error {
+	for e, ts := range s.Transitions {
+		if ts == nil {
+			continue
+		}
+		ev := Event(e)
+		if len(ts) == 0 {
+			return fmt.Errorf("%v: empty transition list (use nil for no transitions)", ev)
+		}
+		clear(seen)
+		var sum float32
+		for _, t := range ts {
+			if int64(t.State) >= int64(n) && t.State != StateEnd && t.State != StateSignal {
+				return fmt.Errorf("%v: transition to state %d, but the machine has %d states", ev, t.State, n)
+			}
+			if _, dup := seen[t.State]; dup {
+				return fmt.Errorf("%v: more than one transition to state %d", ev, t.State)
+			}
+			seen[t.State] = struct{}{}
+			// Written so that NaN passes, as in the reference.
+			if t.Probability <= 0 || t.Probability > 1 {
+				return fmt.Errorf("%v: transition to state %d has probability %v, not in (0, 1]", ev, t.State, t.Probability)
+			}
+			sum += t.Probability
+		}
+		if sum <= 0 || sum > 1 {
+			return fmt.Errorf("%v: probabilities sum to %v, not in (0, 1]", ev, sum)
+		}
+	}
+	if err := checkAction(s.Action); err != nil {
+		return fmt.Errorf("action: %w", err)
+	}
+	if s.CounterA != nil {
+		if err := s.CounterA.check(); err != nil {
+			return fmt.Errorf("counter A: %w", err)
+		}
+	}
+	if s.CounterB != nil {
+		if err := s.CounterB.check(); err != nil {
+			return fmt.Errorf("counter B: %w", err)
+		}
+	}
+	return nil
+}
+
+// sampleTransition picks the next state on event e. If the state has no
+// transitions for e it draws nothing and reports false; otherwise it draws
+// one random number and reports false only when no transition was picked.
+func (s *State) sampleTransition(e Event, rng rand.Source) (uint32, bool) {
+	ts := s.Transitions[e]
+	if ts == nil {
+		return 0, false
+	}
+	r := float32Open01(rng)
+	var sum float32
+	for _, t := range ts {
+		sum += t.Probability
+		if r < sum {
+			return t.State, true
+		}
+	}
+	return 0, false
+}
+
+// writeTo writes the readable form of the state for Machine.String.
+func (s *State) writeTo(b *strings.Builder) {
+	b.WriteString("    action: " + actionString(s.Action) + "\n")
+	if s.CounterA != nil {
+		b.WriteString("    counter A: " + s.CounterA.String() + "\n")
+	}
+	if s.CounterB != nil {
+		b.WriteString("    counter B: " + s.CounterB.String() + "\n")
+	}
+	for e, ts := range s.Transitions {
+		if ts == nil {
+			continue
+		}
+		b.WriteString("    on " + Event(e).String() + " ->")
+		for i, t := range ts {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.WriteString(" " + t.String())
+		}
+		b.WriteByte('\n')
+	}
+}

@@ -1,0 +1,378 @@
+package maybenot
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/klauspost/compress/zlib"
+
+	"github.com/maybenot-go/maybenot/internal/bincode"
+)
+
+// A machine string is "02" (the format version) followed by the standard,
+// padded base64 encoding of the zlib compression of the machine's bincode
+// encoding.
+const (
+	wireVersion = "02"
+	// maxDecompressed bounds the bincode encoding of a machine, so that a
+	// small string cannot inflate into a large allocation.
+	maxDecompressed = 1 << 20
+	// The fewest bytes a State and a Trans take on the wire: a state has
+	// 16 option tags, a transition a one-byte index and a float32.
+	minStateSize = 16
+	minTransSize = 5
+)
+
+var base64Std = base64.StdEncoding.Strict()
+
+// ParseMachine parses and validates a machine string as the reference
+// serializes it ("02" + base64 of zlib of bincode). Any problem, from a
+// non-ASCII byte to a machine breaking a validation rule, is an error
+// wrapping ErrInvalidMachine. The string may come from anywhere: parsing
+// never inflates more than 1 MiB nor allocates much beyond that.
+func ParseMachine(s string) (*Machine, error) {
+	m, err := parseMachine(s)
+	if err != nil {
+		return nil, invalid(err)
+	}
+	if err := m.check(); err != nil {
+		return nil, invalid(err)
+	}
+	return m, nil
+}
+
+func parseMachine(s string) (*Machine, error) {
+	if len(s) < 3 {
+		return nil, errors.New("machine string too short")
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return nil, fmt.Errorf("machine string is not ASCII (byte %d)", i)
+		}
+	}
+	if s[:2] != wireVersion {
+		return nil, fmt.Errorf("version mismatch: want %q, got %q", wireVersion, s[:2])
+	}
+	b64 := s[2:]
+	// The standard decoder skips CR and LF; the reference does not.
+	if i := strings.IndexAny(b64, "\r\n"); i >= 0 {
+		return nil, fmt.Errorf("base64: illegal line break at byte %d", i+2)
+	}
+	compressed, err := base64Std.DecodeString(b64)
+	if err != nil {
+		return nil, fmt.Errorf("base64: %w", err)
+	}
+	raw, err := inflate(compressed)
+	if err != nil {
+		return nil, err
+	}
+	return decodeMachine(raw)
+}
+
+// inflate decompresses a zlib stream (checking its Adler-32 trailer) of at
+// most maxDecompressed bytes.
+func inflate(compressed []byte) ([]byte, error) {
+	zr, err := zlib.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		return nil, fmt.Errorf("zlib: %w", err)
+	}
+	defer zr.Close()
+	// Read one byte past the limit to tell "exactly at" from "over".
+	raw, err := io.ReadAll(io.LimitReader(zr, maxDecompressed+1))
+	if err != nil {
+		if errors.Is(err, io.ErrUnexpectedEOF) {
+			err = errors.New("truncated stream")
+		}
+		return nil, fmt.Errorf("zlib: %w", err)
+	}
+	if len(raw) > maxDecompressed {
+		return nil, fmt.Errorf("zlib: decompressed machine larger than %d bytes", maxDecompressed)
+	}
+	return raw, nil
+}
+
+// ParseMachines parses a list of machine strings, one per line. Blank lines
+// are skipped and spaces around a string are ignored. An error names the
+// line (counted from 1) and wraps ErrInvalidMachine.
+func ParseMachines(s string) ([]Machine, error) {
+	var ms []Machine
+	for i, line := range strings.Split(s, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		m, err := ParseMachine(line)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		}
+		ms = append(ms, *m)
+	}
+	return ms, nil
+}
+
+// Serialize returns the machine string: "02" followed by the standard
+// base64 of the zlib (best compression) of the bincode encoding. The
+// reference parses it, and so does ParseMachine if the machine validates.
+// A machine that does not validate yields a string that neither accepts.
+func (m *Machine) Serialize() string {
+	var z bytes.Buffer
+	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
+	if err != nil { // only for a bad level
+		panic(err)
+	}
+	// Writes to a bytes.Buffer cannot fail.
+	_, _ = zw.Write(encodeMachine(m))
+	_ = zw.Close()
+	return wireVersion + base64.StdEncoding.EncodeToString(z.Bytes())
+}
+
+// Name returns a short identifier of the machine: the first 32 characters
+// of the lowercase hex SHA-256 of its Serialize string. The reference names
+// a machine the same way, so names agree wherever both serialize the
+// machine to the same string.
+func (m *Machine) Name() string {
+	sum := sha256.Sum256([]byte(m.Serialize()))
+	return hex.EncodeToString(sum[:16])
+}
+
+// decodeMachine decodes the bincode form of a machine, without validating
+// it. Every byte must be used.
+func decodeMachine(b []byte) (*Machine, error) {
+	d := bincode.NewDecoder(b)
+	m := &Machine{
+		AllowedPaddingPackets:  d.Uint64(),
+		MaxPaddingFrac:         d.F64(),
+		AllowedBlockedMicrosec: d.Uint64(),
+		MaxBlockingFrac:        d.F64(),
+	}
+	if n := d.Len(minStateSize); n > 0 {
+		m.States = make([]State, n)
+		for i := range m.States {
+			decodeState(d, &m.States[i])
+		}
+	}
+	if err := d.Finish(); err != nil {
+		return nil, fmt.Errorf("bincode: %w", err)
+	}
+	return m, nil
+}
+
+func decodeState(d *bincode.Decoder, s *State) {
+	if d.Option() {
+		s.Action = decodeAction(d)
+	}
+	s.CounterA = decodeCounter(d)
+	s.CounterB = decodeCounter(d)
+	for e := range s.Transitions {
+		if !d.Option() {
+			continue
+		}
+		ts := make([]Trans, d.Len(minTransSize))
+		for i := range ts {
+			target := d.Uint64()
+			if target > math.MaxUint32 {
+				d.Fail(fmt.Errorf("transition target %d out of range", target))
+			}
+			ts[i] = Trans{State: uint32(target), Probability: d.F32()}
+		}
+		s.Transitions[e] = ts
+	}
+}
+
+func decodeAction(d *bincode.Decoder) Action {
+	switch d.Variant(4) {
+	case 0:
+		return Cancel{Timer: Timer(d.Variant(3))}
+	case 1:
+		return SendPadding{Bypass: d.Bool(), Replace: d.Bool(), Timeout: decodeDist(d), Limit: decodeOptDist(d)}
+	case 2:
+		return BlockOutgoing{Bypass: d.Bool(), Replace: d.Bool(), Timeout: decodeDist(d), Duration: decodeDist(d), Limit: decodeOptDist(d)}
+	default:
+		return UpdateTimer{Replace: d.Bool(), Duration: decodeDist(d), Limit: decodeOptDist(d)}
+	}
+}
+
+func decodeCounter(d *bincode.Decoder) *Counter {
+	if !d.Option() {
+		return nil
+	}
+	return &Counter{Operation: Operation(d.Variant(3)), Dist: decodeOptDist(d), Copy: d.Bool()}
+}
+
+func decodeOptDist(d *bincode.Decoder) *Dist {
+	if !d.Option() {
+		return nil
+	}
+	dist := decodeDist(d)
+	return &dist
+}
+
+func decodeDist(d *bincode.Decoder) Dist {
+	var t DistType
+	switch distKind(d.Variant(uint32(numDistKinds))) {
+	case kindUniform:
+		t = Uniform{Low: d.F64(), High: d.F64()}
+	case kindNormal:
+		t = Normal{Mean: d.F64(), Stdev: d.F64()}
+	case kindSkewNormal:
+		t = SkewNormal{Location: d.F64(), Scale: d.F64(), Shape: d.F64()}
+	case kindLogNormal:
+		t = LogNormal{Mu: d.F64(), Sigma: d.F64()}
+	case kindBinomial:
+		t = Binomial{Trials: d.Uint64(), Probability: d.F64()}
+	case kindGeometric:
+		t = Geometric{Probability: d.F64()}
+	case kindPareto:
+		t = Pareto{Scale: d.F64(), Shape: d.F64()}
+	case kindPoisson:
+		t = Poisson{Lambda: d.F64()}
+	case kindWeibull:
+		t = Weibull{Scale: d.F64(), Shape: d.F64()}
+	case kindGamma:
+		t = Gamma{Scale: d.F64(), Shape: d.F64()}
+	case kindBeta:
+		t = Beta{Alpha: d.F64(), Beta: d.F64()}
+	}
+	return Dist{Type: t, Start: d.F64(), Max: d.F64()}
+}
+
+// encodeMachine returns the bincode form of m. Values that have no encoding
+// (an unknown action or distribution type, a nil distribution type) are
+// written as out-of-range variant indices, which no decoder accepts.
+func encodeMachine(m *Machine) []byte {
+	var e bincode.Encoder
+	e.Uint64(m.AllowedPaddingPackets)
+	e.F64(m.MaxPaddingFrac)
+	e.Uint64(m.AllowedBlockedMicrosec)
+	e.F64(m.MaxBlockingFrac)
+	e.Len(len(m.States))
+	for i := range m.States {
+		encodeState(&e, &m.States[i])
+	}
+	return e.Bytes()
+}
+
+func encodeState(e *bincode.Encoder, s *State) {
+	e.Option(s.Action != nil)
+	if s.Action != nil {
+		encodeAction(e, s.Action)
+	}
+	encodeCounter(e, s.CounterA)
+	encodeCounter(e, s.CounterB)
+	for _, ts := range s.Transitions {
+		e.Option(ts != nil)
+		if ts == nil {
+			continue
+		}
+		e.Len(len(ts))
+		for _, t := range ts {
+			e.Uint64(uint64(t.State))
+			e.F32(t.Probability)
+		}
+	}
+}
+
+func encodeAction(e *bincode.Encoder, a Action) {
+	switch a := a.(type) {
+	case Cancel:
+		e.Variant(0)
+		e.Variant(uint32(a.Timer))
+	case SendPadding:
+		e.Variant(1)
+		e.Bool(a.Bypass)
+		e.Bool(a.Replace)
+		encodeDist(e, &a.Timeout)
+		encodeOptDist(e, a.Limit)
+	case BlockOutgoing:
+		e.Variant(2)
+		e.Bool(a.Bypass)
+		e.Bool(a.Replace)
+		encodeDist(e, &a.Timeout)
+		encodeDist(e, &a.Duration)
+		encodeOptDist(e, a.Limit)
+	case UpdateTimer:
+		e.Variant(3)
+		e.Bool(a.Replace)
+		encodeDist(e, &a.Duration)
+		encodeOptDist(e, a.Limit)
+	default:
+		e.Variant(4)
+	}
+}
+
+func encodeCounter(e *bincode.Encoder, c *Counter) {
+	e.Option(c != nil)
+	if c == nil {
+		return
+	}
+	e.Variant(uint32(c.Operation))
+	encodeOptDist(e, c.Dist)
+	e.Bool(c.Copy)
+}
+
+func encodeOptDist(e *bincode.Encoder, d *Dist) {
+	e.Option(d != nil)
+	if d != nil {
+		encodeDist(e, d)
+	}
+}
+
+func encodeDist(e *bincode.Encoder, d *Dist) {
+	switch t := d.Type.(type) {
+	case Uniform:
+		e.Variant(uint32(kindUniform))
+		e.F64(t.Low)
+		e.F64(t.High)
+	case Normal:
+		e.Variant(uint32(kindNormal))
+		e.F64(t.Mean)
+		e.F64(t.Stdev)
+	case SkewNormal:
+		e.Variant(uint32(kindSkewNormal))
+		e.F64(t.Location)
+		e.F64(t.Scale)
+		e.F64(t.Shape)
+	case LogNormal:
+		e.Variant(uint32(kindLogNormal))
+		e.F64(t.Mu)
+		e.F64(t.Sigma)
+	case Binomial:
+		e.Variant(uint32(kindBinomial))
+		e.Uint64(t.Trials)
+		e.F64(t.Probability)
+	case Geometric:
+		e.Variant(uint32(kindGeometric))
+		e.F64(t.Probability)
+	case Pareto:
+		e.Variant(uint32(kindPareto))
+		e.F64(t.Scale)
+		e.F64(t.Shape)
+	case Poisson:
+		e.Variant(uint32(kindPoisson))
+		e.F64(t.Lambda)
+	case Weibull:
+		e.Variant(uint32(kindWeibull))
+		e.F64(t.Scale)
+		e.F64(t.Shape)
+	case Gamma:
+		e.Variant(uint32(kindGamma))
+		e.F64(t.Scale)
+		e.F64(t.Shape)
+	case Beta:
+		e.Variant(uint32(kindBeta))
+		e.F64(t.Alpha)
+		e.F64(t.Beta)
+	default:
+		e.Variant(uint32(numDistKinds))
+		return
+	}
+	e.F64(d.Start)
+	e.F64(d.Max)
+}
