@@ -74,10 +74,7 @@ func (c *Counter) sampleValue(rng rand.Source) uint64 {
 func (c *Counter) apply(x, v uint64) uint64 {
 	switch c.Operation {
 	case CounterIncrement:
-		if x+v < x {
-			return 1<<64 - 1
-		}
-		return x + v
+		return satAddU64(x, v)
 	case CounterDecrement:
 		if v > x {
 			return 0

@@ -1,0 +1,516 @@
+package maybenot
+
+import (
+	crand "crypto/rand"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"time"
+)
+
+// Framework runs a set of machines for one connection. The integrator feeds
+// it the events of the connection with TriggerEvents and carries out the
+// actions it returns; see TriggerEvents and the ActionKind constants for
+// that contract.
+//
+// A Framework is not safe for concurrent use: serialize calls, for example
+// by running it on one goroutine. It never modifies its machines, so many
+// frameworks on many goroutines may share one []Machine.
+type Framework struct {
+	machines []Machine
+	rng      rand.Source
+	runtime  []machineRuntime
+
+	// slots holds the action scheduled for each machine in this call (Kind
+	// 0 for none); out is the slice returned, holding the set slots in
+	// machine order.
+	slots []TriggerAction
+	out   []TriggerAction
+
+	start time.Time // creation time, also each machine's start
+	now   time.Time // the time of the current or last call
+
+	maxPaddingFrac float64
+	normalSent     uint64
+	paddingSent    uint64
+
+	maxBlockingFrac float64
+	blocked         time.Duration // total of ended blocking
+	blockingActive  bool
+	blockingStarted time.Time
+
+	// A pending signal goes to every machine but signalExcept, or to all of
+	// them when signalExcept is -1.
+	signalPending bool
+	signalExcept  int
+
+	// Each counter may be zeroed once per TriggerEvents call.
+	zeroedA, zeroedB bool
+}
+
+// machineRuntime is the state of one running machine.
+type machineRuntime struct {
+	state          uint32 // current state index, or StateEnd
+	limit          uint64 // remaining uses of the state's action
+	paddingSent    uint64
+	normalSent     uint64
+	blocked        time.Duration
+	allowedBlocked time.Duration
+	counterA       uint64
+	counterB       uint64
+}
+
+// NewFramework returns a framework running machines, which all start in
+// state 0 at time now.
+//
+// maxPaddingFrac and maxBlockingFrac bound, across all machines, the
+// fraction of padding among sent packets and the fraction of time spent
+// blocking; 0 means no bound. They must be in [0, 1] (else ErrPaddingLimit
+// or ErrBlockingLimit). A machine may still exceed them while within its
+// own AllowedPaddingPackets and AllowedBlockedMicrosec.
+//
+// rng is the source of every random choice. Pass nil for the secure
+// default, a ChaCha8 generator seeded from crypto/rand; pass a deterministic
+// source only for tests and simulation. Each machine is validated (errors
+// wrap ErrInvalidMachine and name the machine).
+func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
+	now time.Time, rng rand.Source) (*Framework, error) {
+	if !(maxPaddingFrac >= 0 && maxPaddingFrac <= 1) {
+		return nil, fmt.Errorf("%w: got %v", ErrPaddingLimit, maxPaddingFrac)
+	}
+	if !(maxBlockingFrac >= 0 && maxBlockingFrac <= 1) {
+		return nil, fmt.Errorf("%w: got %v", ErrBlockingLimit, maxBlockingFrac)
+	}
+	for i := range machines {
+		if err := machines[i].Validate(); err != nil {
+			return nil, fmt.Errorf("machine %d: %w", i, err)
+		}
+	}
+	if rng == nil {
+		var seed [32]byte
+		crand.Read(seed[:]) // never fails: it crashes the program instead
+		rng = rand.NewChaCha8(seed)
+	}
+	f := &Framework{
+		machines:        machines,
+		rng:             rng,
+		runtime:         make([]machineRuntime, len(machines)),
+		slots:           make([]TriggerAction, len(machines)),
+		out:             make([]TriggerAction, 0, len(machines)),
+		start:           now,
+		now:             now,
+		maxPaddingFrac:  maxPaddingFrac,
+		maxBlockingFrac: maxBlockingFrac,
+		blockingStarted: now,
+		signalExcept:    -1,
+	}
+	for i := range f.runtime {
+		rt := &f.runtime[i]
+		rt.allowedBlocked = microsToDuration(machines[i].AllowedBlockedMicrosec)
+		if a := machines[i].States[0].Action; a != nil {
+			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		}
+	}
+	return f, nil
+}
+
+// NumMachines returns the number of machines the framework runs.
+func (f *Framework) NumMachines() int { return len(f.machines) }
+
+// AllMachinesEnded reports whether every machine has reached StateEnd (true
+// when there are none). The framework then does nothing more; let pending
+// actions run out before dropping it.
+func (f *Framework) AllMachinesEnded() bool {
+	for i := range f.runtime {
+		if f.runtime[i].state != StateEnd {
+			return false
+		}
+	}
+	return true
+}
+
+// TriggerEvents processes events, in order, as happening at time now, and
+// returns the actions the integrator must take: at most one per machine, in
+// machine order. A later event in the same call may replace a machine's
+// action from an earlier one, so batching events under load only drops
+// actions that were already stale.
+//
+// now should never go backwards across calls (time.Now is fine); blocking
+// is accounted from it, and a clock that jumps back makes blocking budgets
+// inaccurate (never negative).
+//
+// The returned slice belongs to the framework and is valid until the next
+// call; copy what must outlive it. In steady state the call allocates
+// nothing.
+func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
+	clear(f.slots)
+	f.zeroedA, f.zeroedB = false, false
+	f.now = now
+	for _, e := range events {
+		f.process(e)
+	}
+	f.deliverSignal()
+
+	f.out = f.out[:0]
+	for _, a := range f.slots {
+		if a.Kind != 0 {
+			f.out = append(f.out, a)
+		}
+	}
+	return f.out
+}
+
+// machineIndex returns the index named by id, or false if there is no such
+// machine.
+func (f *Framework) machineIndex(id MachineID) (int, bool) {
+	return int(id), id >= 0 && int(id) < len(f.machines)
+}
+
+// process handles one event reported by the integrator.
+func (f *Framework) process(e TriggerEvent) {
+	switch e.Event {
+	case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
+		for i := range f.runtime {
+			f.transition(i, e.Event)
+		}
+
+	case NormalSent:
+		f.normalSent = satInc(f.normalSent)
+		for i := range f.runtime {
+			f.runtime[i].normalSent = satInc(f.runtime[i].normalSent)
+			f.transition(i, NormalSent)
+		}
+
+	case PaddingSent:
+		f.paddingSent = satInc(f.paddingSent)
+		i, ok := f.machineIndex(e.Machine)
+		if !ok {
+			return
+		}
+		f.runtime[i].paddingSent = satInc(f.runtime[i].paddingSent)
+		f.transitionOrUseLimit(i, PaddingSent)
+
+	case BlockingBegin:
+		if !f.blockingActive {
+			f.blockingActive = true
+			f.blockingStarted = f.now
+		}
+		for i := range f.runtime {
+			if i == int(e.Machine) {
+				f.transitionOrUseLimit(i, BlockingBegin)
+			} else {
+				f.transition(i, BlockingBegin)
+			}
+		}
+
+	case BlockingEnd:
+		var blocked time.Duration
+		if f.blockingActive {
+			blocked = since(f.now, f.blockingStarted)
+			f.blocked = satAdd(f.blocked, blocked)
+			f.blockingActive = false
+		}
+		for i := range f.runtime {
+			f.runtime[i].blocked = satAdd(f.runtime[i].blocked, blocked)
+			f.transition(i, BlockingEnd)
+		}
+
+	case TimerBegin:
+		if i, ok := f.machineIndex(e.Machine); ok {
+			f.transitionOrUseLimit(i, TimerBegin)
+		}
+
+	case TimerEnd:
+		if i, ok := f.machineIndex(e.Machine); ok {
+			f.transition(i, TimerEnd)
+		}
+
+		// LimitReached, CounterZero and Signal are the framework's own;
+		// from a caller they, like unknown events, are ignored.
+	}
+}
+
+// transitionOrUseLimit transitions machine i on an event that reports its
+// own action taking effect (padding sent, blocking begun, timer begun). If
+// the machine stays in its state (and has not ended), the action has been
+// used once more: count it against the state's limit.
+func (f *Framework) transitionOrUseLimit(i int, e Event) {
+	if !f.transition(i, e) && f.runtime[i].state != StateEnd {
+		f.decrementLimit(i)
+	}
+}
+
+// transition moves machine i on event e and reports whether its state (or,
+// through a CounterZero, its counters' state) changed.
+func (f *Framework) transition(i int, e Event) bool {
+	rt := &f.runtime[i]
+	if rt.state == StateEnd {
+		return false
+	}
+	m := &f.machines[i]
+	next, ok := m.States[rt.state].sampleTransition(e, f.rng)
+	if !ok {
+		return false
+	}
+	switch next {
+	case StateEnd:
+		// Ending cancels nothing and schedules nothing.
+		rt.state = StateEnd
+		return true
+	case StateSignal:
+		// The machine stays; the others will get a Signal. A second
+		// signal in the same round makes it go to every machine.
+		if f.signalPending {
+			f.signalExcept = -1
+		} else {
+			f.signalPending = true
+			f.signalExcept = i
+		}
+		return false
+	}
+
+	prev := rt.state
+	if next != prev {
+		rt.state = next
+		rt.limit = noLimit
+		if a := m.States[next].Action; a != nil {
+			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		}
+	}
+	// The limits are judged before the counters move, and the counters
+	// move before the action is scheduled: a CounterZero transition they
+	// cause may schedule an action of its own, which this one must not
+	// overwrite.
+	below := f.belowLimits(i)
+	allow, countersChanged := f.updateCounters(i)
+	if allow && below {
+		f.schedule(i, next)
+	}
+	return rt.state != prev || countersChanged
+}
+
+// updateCounters applies the counter updates of machine i's current state.
+// If that zeroes a counter (for the first time in this call), the machine
+// transitions on CounterZero; then it returns whether an action may still
+// be scheduled (that transition scheduled none) and whether it changed
+// state. Otherwise it returns true, false.
+func (f *Framework) updateCounters(i int) (allow, changed bool) {
+	rt := &f.runtime[i]
+	st := &f.machines[i].States[rt.state]
+	oldA, oldB := rt.counterA, rt.counterB
+	zeroed := false
+	if c := st.CounterA; c != nil {
+		v := oldB
+		if !c.Copy {
+			v = c.sampleValue(f.rng)
+		}
+		rt.counterA = c.apply(rt.counterA, v)
+		if oldA != 0 && rt.counterA == 0 && !f.zeroedA {
+			f.zeroedA = true
+			zeroed = true
+		}
+	}
+	if c := st.CounterB; c != nil {
+		v := oldA
+		if !c.Copy {
+			v = c.sampleValue(f.rng)
+		}
+		rt.counterB = c.apply(rt.counterB, v)
+		if oldB != 0 && rt.counterB == 0 && !f.zeroedB {
+			f.zeroedB = true
+			zeroed = true
+		}
+	}
+	if !zeroed {
+		return true, false
+	}
+	changed = f.transition(i, CounterZero)
+	return f.slots[i].Kind == 0, changed
+}
+
+// schedule sets machine i's action slot to the action of state s, sampling
+// its timeout and duration (in that order).
+func (f *Framework) schedule(i int, s uint32) {
+	ta := TriggerAction{Machine: MachineID(i)}
+	switch a := f.machines[i].States[s].Action.(type) {
+	case Cancel:
+		ta.Kind, ta.Timer = ActionCancel, a.Timer
+	case SendPadding:
+		ta.Kind, ta.Bypass, ta.Replace = ActionSendPadding, a.Bypass, a.Replace
+		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
+	case BlockOutgoing:
+		ta.Kind, ta.Bypass, ta.Replace = ActionBlockOutgoing, a.Bypass, a.Replace
+		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
+		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
+	case UpdateTimer:
+		ta.Kind, ta.Replace = ActionUpdateTimer, a.Replace
+		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
+	default:
+		ta = TriggerAction{}
+	}
+	f.slots[i] = ta
+}
+
+// decrementLimit counts one use of machine i's state action. When an action
+// with a limit has none left, its pending action is dropped and the machine
+// transitions on LimitReached.
+func (f *Framework) decrementLimit(i int) {
+	rt := &f.runtime[i]
+	if rt.limit > 0 {
+		rt.limit--
+	}
+	a := f.machines[i].States[rt.state].Action
+	if rt.limit == 0 && actionLimit(a) != nil {
+		f.slots[i] = TriggerAction{}
+		f.transition(i, LimitReached)
+	}
+}
+
+// belowLimits reports whether machine i may take the action of its current
+// state now: its state limit is not used up and, for padding and blocking,
+// neither the machine's nor the framework's budget forbids it.
+func (f *Framework) belowLimits(i int) bool {
+	rt := &f.runtime[i]
+	switch a := f.machines[i].States[rt.state].Action.(type) {
+	case Cancel:
+		return true
+	case UpdateTimer:
+		return rt.limit > 0
+	case SendPadding:
+		return f.belowPaddingLimits(i)
+	case BlockOutgoing:
+		return f.belowBlockingLimits(i, a.Replace)
+	}
+	return false
+}
+
+// belowPaddingLimits applies the padding budgets. A machine within its
+// AllowedPaddingPackets may pad regardless of fractions. Otherwise the
+// machine's and then the framework's padding fraction, if set, must not
+// have been reached. (Before any packet was sent a set fraction allows
+// padding outright, state limit included, as in the reference.)
+func (f *Framework) belowPaddingLimits(i int) bool {
+	rt := &f.runtime[i]
+	m := &f.machines[i]
+	if rt.paddingSent < m.AllowedPaddingPackets {
+		return rt.limit > 0
+	}
+	if m.MaxPaddingFrac > 0 {
+		total := satAddU64(rt.normalSent, rt.paddingSent)
+		if total == 0 {
+			return true
+		}
+		if float64(rt.paddingSent)/float64(total) >= m.MaxPaddingFrac {
+			return false
+		}
+	}
+	if f.maxPaddingFrac > 0 {
+		total := satAddU64(f.normalSent, f.paddingSent)
+		if total == 0 {
+			return true
+		}
+		if float64(f.paddingSent)/float64(total) >= f.maxPaddingFrac {
+			return false
+		}
+	}
+	return rt.limit > 0
+}
+
+// belowBlockingLimits applies the blocking budgets. Replacing active
+// blocking is always allowed (within the state limit). A machine that has
+// blocked less than its AllowedBlockedMicrosec may block regardless of
+// fractions. Otherwise the machine's and then the framework's blocking
+// fraction, if set, must not have been reached; ongoing blocking counts up
+// to now.
+func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
+	rt := &f.runtime[i]
+	m := &f.machines[i]
+	if replace && f.blockingActive {
+		return rt.limit > 0
+	}
+	mine, all := rt.blocked, f.blocked
+	if f.blockingActive {
+		ongoing := since(f.now, f.blockingStarted)
+		mine = satAdd(mine, ongoing)
+		all = satAdd(all, ongoing)
+	}
+	if mine < rt.allowedBlocked {
+		return rt.limit > 0
+	}
+	elapsed := since(f.now, f.start)
+	if m.MaxBlockingFrac > 0 && seconds(mine)/seconds(elapsed) >= m.MaxBlockingFrac {
+		return false
+	}
+	if f.maxBlockingFrac > 0 && seconds(all)/seconds(elapsed) >= f.maxBlockingFrac {
+		return false
+	}
+	return rt.limit > 0
+}
+
+// deliverSignal delivers a pending signal after a call's events: every
+// machine but the one that signalled transitions on Signal. If that raises
+// another signal, the machine left out gets a Signal too. A signal raised
+// after that stays pending until the next call.
+func (f *Framework) deliverSignal() {
+	if !f.signalPending {
+		return
+	}
+	except := f.signalExcept
+	f.signalPending = false
+	for i := range f.runtime {
+		if i != except {
+			f.transition(i, Signal)
+		}
+	}
+	if f.signalPending {
+		f.signalPending = false
+		if except >= 0 {
+			f.transition(except, Signal)
+		}
+	}
+}
+
+// since returns now - earlier, or 0 if earlier is later.
+func since(now, earlier time.Time) time.Duration {
+	return max(now.Sub(earlier), 0)
+}
+
+// seconds converts d to seconds as the reference does: whole seconds plus
+// the nanosecond remainder, each converted on its own. Dividing two of
+// these follows IEEE: x/0 is +Inf, 0/0 is NaN.
+func seconds(d time.Duration) float64 {
+	return float64(d/time.Second) + float64(d%time.Second)/1e9
+}
+
+// microsToDuration converts microseconds to a Duration, saturating at the
+// largest Duration (about 292 years).
+func microsToDuration(us uint64) time.Duration {
+	if us > math.MaxInt64/uint64(time.Microsecond) {
+		return math.MaxInt64
+	}
+	return time.Duration(us) * time.Microsecond
+}
+
+// satAdd adds two non-negative durations, saturating instead of overflowing.
+func satAdd(a, b time.Duration) time.Duration {
+	if a > math.MaxInt64-b {
+		return math.MaxInt64
+	}
+	return a + b
+}
+
+// satAddU64 adds, saturating at 2^64-1.
+func satAddU64(a, b uint64) uint64 {
+	if a+b < a {
+		return math.MaxUint64
+	}
+	return a + b
+}
+
+// satInc adds one, saturating at 2^64-1.
+func satInc(x uint64) uint64 {
+	if x == math.MaxUint64 {
+		return x
+	}
+	return x + 1
+}
