@@ -1,0 +1,126 @@
+package maybenot
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/maybenot-go/maybenot/internal/splitmix"
+)
+
+// noopMachine is the machine with one state and nothing in it.
+const noopMachine = "02eNpjYEAHjOgCAAA0AAI="
+
+// benchPattern returns the workload of the performance comparison with the
+// reference: for each machine k in turn, NormalSent, TunnelSent, five times
+// TunnelRecv and NormalRecv, TunnelRecv, PaddingRecv, PaddingSent{k},
+// TunnelSent.
+func benchPattern(machines int) []TriggerEvent {
+	var p []TriggerEvent
+	for k := range max(machines, 1) {
+		p = append(p, TriggerEvent{Event: NormalSent}, TriggerEvent{Event: TunnelSent})
+		for range 5 {
+			p = append(p, TriggerEvent{Event: TunnelRecv}, TriggerEvent{Event: NormalRecv})
+		}
+		p = append(p, TriggerEvent{Event: TunnelRecv}, TriggerEvent{Event: PaddingRecv},
+			TriggerEvent{Event: PaddingSent, Machine: MachineID(k)}, TriggerEvent{Event: TunnelSent})
+	}
+	return p
+}
+
+// runPattern feeds the pattern to f one event per call, the clock advancing
+// 100µs per call, n calls in all. It returns the number of actions.
+func runPattern(f *Framework, pattern []TriggerEvent, now time.Time, n int) int {
+	actions := 0
+	for i := range n {
+		now = now.Add(100 * time.Microsecond)
+		actions += len(f.TriggerEvents(pattern[i%len(pattern):][:1], now))
+	}
+	return actions
+}
+
+// uniformMachines returns the machines of decode.jsonl that use no
+// distribution but Uniform, in file order, with their names.
+func uniformMachines(tb testing.TB) ([]Machine, []string) {
+	var ms []Machine
+	var names []string
+	for _, line := range conformanceLines(tb, "decode.jsonl") {
+		var c struct{ Input, Name string }
+		if err := json.Unmarshal(line, &c); err != nil {
+			tb.Fatal(err)
+		}
+		m, err := ParseMachine(c.Input)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		if uniformOnly(m) {
+			ms = append(ms, *m)
+			names = append(names, c.Name)
+		}
+	}
+	return ms, names
+}
+
+func uniformOnly(m *Machine) bool {
+	ok := func(d *Dist) bool {
+		_, u := d.Type.(Uniform)
+		return d == nil || u
+	}
+	for _, s := range m.States {
+		switch a := s.Action.(type) {
+		case SendPadding:
+			if !ok(&a.Timeout) || (a.Limit != nil && !ok(a.Limit)) {
+				return false
+			}
+		case BlockOutgoing:
+			if !ok(&a.Timeout) || !ok(&a.Duration) || (a.Limit != nil && !ok(a.Limit)) {
+				return false
+			}
+		case UpdateTimer:
+			if !ok(&a.Duration) || (a.Limit != nil && !ok(a.Limit)) {
+				return false
+			}
+		}
+		for _, c := range []*Counter{s.CounterA, s.CounterB} {
+			if c != nil && c.Dist != nil && !ok(c.Dist) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// randomBenchMachine is case (d): a 20-state machine of Uniform
+// distributions with counters, limits and signals, fixed by its seed.
+func randomBenchMachine() Machine {
+	return machineGen{r: rand.New(splitmix.New(20)), uniformOnly: true, noEnd: true, busy: true}.machine(20)
+}
+
+func BenchmarkTriggerEvents(b *testing.B) {
+	noop, err := ParseMachine(noopMachine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bench := func(name string, ms []Machine) {
+		b.Run(name, func(b *testing.B) {
+			t0 := time.Now()
+			f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			pattern := benchPattern(len(ms))
+			b.ReportAllocs()
+			b.ResetTimer()
+			runPattern(f, pattern, t0, b.N)
+		})
+	}
+	bench("noop", []Machine{*noop})
+	bench("random20", []Machine{randomBenchMachine()})
+	ms, names := uniformMachines(b)
+	for i, m := range ms {
+		bench("uniform/"+strconv.Itoa(i)+"-"+names[i][:8], []Machine{m})
+	}
+	bench("four", ms[:4])
+}
