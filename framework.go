@@ -20,12 +20,16 @@ type Framework struct {
 	machines []Machine
 	rng      rand.Source
 	runtime  []machineRuntime
+	// masks[i][s] has bit e set when state s of machine i has transitions
+	// for event e.
+	masks [][]uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
-	// 0 for none); out is the slice returned, holding the set slots in
-	// machine order.
-	slots []TriggerAction
-	out   []TriggerAction
+	// 0 for none), pending counts the set ones, and out is the slice
+	// returned: the set slots in machine order.
+	slots   []TriggerAction
+	pending int
+	out     []TriggerAction
 
 	start time.Time // creation time, also each machine's start
 	now   time.Time // the time of the current or last call
@@ -51,6 +55,7 @@ type Framework struct {
 // machineRuntime is the state of one running machine.
 type machineRuntime struct {
 	state          uint32 // current state index, or StateEnd
+	mask           uint16 // the current state's event mask; 0 once ended
 	limit          uint64 // remaining uses of the state's action
 	paddingSent    uint64
 	normalSent     uint64
@@ -104,8 +109,10 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		blockingStarted: now,
 		signalExcept:    -1,
 	}
+	f.masks = eventMasks(machines)
 	for i := range f.runtime {
 		rt := &f.runtime[i]
+		rt.mask = f.masks[i][0]
 		rt.allowedBlocked = microsToDuration(machines[i].AllowedBlockedMicrosec)
 		if a := machines[i].States[0].Action; a != nil {
 			rt.limit = sampleLimit(actionLimit(a), f.rng)
@@ -143,21 +150,69 @@ func (f *Framework) AllMachinesEnded() bool {
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
-	clear(f.slots)
+	if f.pending > 0 {
+		clear(f.slots)
+		f.pending = 0
+	}
 	f.zeroedA, f.zeroedB = false, false
 	f.now = now
 	for _, e := range events {
-		f.process(e)
+		switch e.Event {
+		case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
+			// The most common events, handled here to save a call.
+			f.transitionAll(e.Event)
+		default:
+			f.process(e)
+		}
 	}
-	f.deliverSignal()
+	if f.signalPending {
+		f.deliverSignal()
+	}
 
 	f.out = f.out[:0]
+	if f.pending == 0 {
+		return f.out
+	}
 	for _, a := range f.slots {
 		if a.Kind != 0 {
 			f.out = append(f.out, a)
 		}
 	}
 	return f.out
+}
+
+// setSlot sets (or, with a zero action, clears) machine i's action slot.
+func (f *Framework) setSlot(i int, a TriggerAction) {
+	if f.slots[i].Kind != 0 {
+		f.pending--
+	}
+	if a.Kind != 0 {
+		f.pending++
+	}
+	f.slots[i] = a
+}
+
+// eventMasks returns, for each machine and state, the set of events the
+// state has transitions for.
+func eventMasks(machines []Machine) [][]uint16 {
+	n := 0
+	for i := range machines {
+		n += len(machines[i].States)
+	}
+	all := make([]uint16, n)
+	masks := make([][]uint16, len(machines))
+	for i := range machines {
+		states := machines[i].States
+		masks[i], all = all[:len(states):len(states)], all[len(states):]
+		for s := range states {
+			for e, ts := range states[s].Transitions {
+				if ts != nil {
+					masks[i][s] |= 1 << e
+				}
+			}
+		}
+	}
+	return masks
 }
 
 // machineIndex returns the index named by id, or false if there is no such
@@ -170,9 +225,7 @@ func (f *Framework) machineIndex(id MachineID) (int, bool) {
 func (f *Framework) process(e TriggerEvent) {
 	switch e.Event {
 	case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
-		for i := range f.runtime {
-			f.transition(i, e.Event)
-		}
+		f.transitionAll(e.Event)
 
 	case NormalSent:
 		f.normalSent = satInc(f.normalSent)
@@ -230,6 +283,13 @@ func (f *Framework) process(e TriggerEvent) {
 	}
 }
 
+// transitionAll transitions every machine on e, in machine order.
+func (f *Framework) transitionAll(e Event) {
+	for i := range f.runtime {
+		f.transition(i, e)
+	}
+}
+
 // transitionOrUseLimit transitions machine i on an event that reports its
 // own action taking effect (padding sent, blocking begun, timer begun). If
 // the machine stays in its state (and has not ended), the action has been
@@ -241,12 +301,18 @@ func (f *Framework) transitionOrUseLimit(i int, e Event) {
 }
 
 // transition moves machine i on event e and reports whether its state (or,
-// through a CounterZero, its counters' state) changed.
+// through a CounterZero, its counters' state) changed. A machine that has
+// ended, or whose state has no transitions for e, draws nothing.
 func (f *Framework) transition(i int, e Event) bool {
-	rt := &f.runtime[i]
-	if rt.state == StateEnd {
+	if f.runtime[i].mask&(1<<e) == 0 {
 		return false
 	}
+	return f.move(i, e)
+}
+
+// move is transition for a state that has transitions for e.
+func (f *Framework) move(i int, e Event) bool {
+	rt := &f.runtime[i]
 	m := &f.machines[i]
 	next, ok := m.States[rt.state].sampleTransition(e, f.rng)
 	if !ok {
@@ -255,7 +321,7 @@ func (f *Framework) transition(i int, e Event) bool {
 	switch next {
 	case StateEnd:
 		// Ending cancels nothing and schedules nothing.
-		rt.state = StateEnd
+		rt.state, rt.mask = StateEnd, 0
 		return true
 	case StateSignal:
 		// The machine stays; the others will get a Signal. A second
@@ -271,7 +337,7 @@ func (f *Framework) transition(i int, e Event) bool {
 
 	prev := rt.state
 	if next != prev {
-		rt.state = next
+		rt.state, rt.mask = next, f.masks[i][next]
 		rt.limit = noLimit
 		if a := m.States[next].Action; a != nil {
 			rt.limit = sampleLimit(actionLimit(a), f.rng)
@@ -348,7 +414,7 @@ func (f *Framework) schedule(i int, s uint32) {
 	default:
 		ta = TriggerAction{}
 	}
-	f.slots[i] = ta
+	f.setSlot(i, ta)
 }
 
 // decrementLimit counts one use of machine i's state action. When an action
@@ -361,7 +427,7 @@ func (f *Framework) decrementLimit(i int) {
 	}
 	a := f.machines[i].States[rt.state].Action
 	if rt.limit == 0 && actionLimit(a) != nil {
-		f.slots[i] = TriggerAction{}
+		f.setSlot(i, TriggerAction{})
 		f.transition(i, LimitReached)
 	}
 }
@@ -452,9 +518,6 @@ func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
 // another signal, the machine left out gets a Signal too. A signal raised
 // after that stays pending until the next call.
 func (f *Framework) deliverSignal() {
-	if !f.signalPending {
-		return
-	}
 	except := f.signalExcept
 	f.signalPending = false
 	for i := range f.runtime {

@@ -33,10 +33,13 @@ func benchPattern(machines int) []TriggerEvent {
 // runPattern feeds the pattern to f one event per call, the clock advancing
 // 100µs per call, n calls in all. It returns the number of actions.
 func runPattern(f *Framework, pattern []TriggerEvent, now time.Time, n int) int {
-	actions := 0
-	for i := range n {
+	actions, j := 0, 0
+	for range n {
 		now = now.Add(100 * time.Microsecond)
-		actions += len(f.TriggerEvents(pattern[i%len(pattern):][:1], now))
+		actions += len(f.TriggerEvents(pattern[j:j+1], now))
+		if j++; j == len(pattern) {
+			j = 0
+		}
 	}
 	return actions
 }
