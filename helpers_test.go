@@ -1,6 +1,7 @@
 package maybenot
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
@@ -95,6 +96,7 @@ func newTestFramework(t testing.TB, machines []Machine, maxPaddingFrac, maxBlock
 var (
 	normalRecv  = TriggerEvent{Event: NormalRecv}
 	paddingRecv = TriggerEvent{Event: PaddingRecv}
+	tunnelRecv  = TriggerEvent{Event: TunnelRecv}
 	normalSent  = TriggerEvent{Event: NormalSent}
 	tunnelSent  = TriggerEvent{Event: TunnelSent}
 	blockingEnd = TriggerEvent{Event: BlockingEnd}
@@ -102,7 +104,19 @@ var (
 
 func paddingSent(m MachineID) TriggerEvent   { return TriggerEvent{Event: PaddingSent, Machine: m} }
 func blockingBegin(m MachineID) TriggerEvent { return TriggerEvent{Event: BlockingBegin, Machine: m} }
+func timerBegin(m MachineID) TriggerEvent    { return TriggerEvent{Event: TimerBegin, Machine: m} }
 func timerEnd(m MachineID) TriggerEvent      { return TriggerEvent{Event: TimerEnd, Machine: m} }
+
+// countingSource counts the numbers drawn from src.
+type countingSource struct {
+	src   rand.Source
+	draws int
+}
+
+func (c *countingSource) Uint64() uint64 {
+	c.draws++
+	return c.src.Uint64()
+}
 
 // evs lists events for one TriggerEvents call.
 func evs(es ...TriggerEvent) []TriggerEvent { return es }
