@@ -61,11 +61,6 @@ func (e Event) String() string {
 	return "Event(" + strconv.Itoa(int(e)) + ")"
 }
 
-// internal reports whether only the framework may raise e.
-func (e Event) internal() bool {
-	return e == LimitReached || e == CounterZero || e == Signal
-}
-
 // MachineID identifies one machine of a Framework: its index in the slice of
 // machines the framework was made with. It keys the integrator's per-machine
 // state (two timers per machine) and ties PaddingSent, BlockingBegin,
