@@ -71,11 +71,13 @@ type MachineID int
 //
 // Machine matters only for PaddingSent, BlockingBegin, TimerBegin and
 // TimerEnd, which must carry the machine whose action caused them; the
-// framework ignores it otherwise. An event naming a machine the framework
-// does not have is ignored, as the reference does (PaddingSent still counts
-// towards the framework-wide padding total). LimitReached, CounterZero and
-// Signal are raised by the framework itself: passed in by a caller, they are
-// ignored.
+// framework ignores it otherwise. As in the reference, a machine the
+// framework does not have makes PaddingSent count only towards the
+// framework-wide padding total and TimerBegin and TimerEnd do nothing,
+// while BlockingBegin, which concerns all machines, still starts the
+// blocking and reaches every machine (no machine's limit is used up).
+// LimitReached, CounterZero and Signal are raised by the framework itself:
+// passed in by a caller, they are ignored.
 type TriggerEvent struct {
 	Event   Event
 	Machine MachineID
