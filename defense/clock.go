@@ -1,7 +1,6 @@
 package defense
 
 import (
-	"container/heap"
 	"sync"
 	"time"
 )
@@ -56,8 +55,7 @@ func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.Afte
 type VirtualClock struct {
 	mu     sync.Mutex
 	now    time.Time
-	seq    uint64 // arming order, for equal deadlines
-	timers timerHeap
+	timers schedule[*virtualTimer]
 }
 
 // NewVirtualClock returns a VirtualClock whose time is start.
@@ -75,7 +73,7 @@ func (c *VirtualClock) Now() time.Time {
 // AfterFunc arms a timer that calls f when the clock reaches Now()+d.
 // With d <= 0 it is due at once and fires at the next Advance or AdvanceTo.
 func (c *VirtualClock) AfterFunc(d time.Duration, f func()) Timer {
-	t := &virtualTimer{c: c, f: f, index: -1}
+	t := &virtualTimer{c: c, f: f}
 	t.Reset(d)
 	return t
 }
@@ -98,14 +96,15 @@ func (c *VirtualClock) Advance(d time.Duration) {
 func (c *VirtualClock) AdvanceTo(t time.Time) {
 	for {
 		c.mu.Lock()
-		if len(c.timers) == 0 || c.timers[0].when.After(t) {
+		tm, ok := c.timers.first()
+		if !ok || tm.when.After(t) {
 			if t.After(c.now) {
 				c.now = t
 			}
 			c.mu.Unlock()
 			return
 		}
-		tm := heap.Pop(&c.timers).(*virtualTimer)
+		c.timers.pop()
 		if tm.when.After(c.now) {
 			c.now = tm.when
 		}
@@ -120,77 +119,33 @@ func (c *VirtualClock) AdvanceTo(t time.Time) {
 func (c *VirtualClock) Next() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if len(c.timers) == 0 {
-		return time.Time{}, false
+	if tm, ok := c.timers.first(); ok {
+		return tm.when, true
 	}
-	return c.timers[0].when, true
+	return time.Time{}, false
 }
 
 // virtualTimer is a timer of a VirtualClock.
 type virtualTimer struct {
-	c     *VirtualClock
-	f     func()
-	when  time.Time
-	seq   uint64
-	index int // position in c.timers, -1 when not armed
+	slot
+	c *VirtualClock
+	f func()
 }
+
+func (t *virtualTimer) sched() *slot { return &t.slot }
 
 func (t *virtualTimer) Stop() bool {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t.index < 0 {
-		return false
-	}
-	heap.Remove(&c.timers, t.index)
-	return true
+	return c.timers.remove(t)
 }
 
 func (t *virtualTimer) Reset(d time.Duration) bool {
 	c := t.c
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	t.when = c.now.Add(d)
-	t.seq = c.seq
-	c.seq++
-	if t.index >= 0 {
-		heap.Fix(&c.timers, t.index)
-		return true
-	}
-	heap.Push(&c.timers, t)
-	return false
-}
-
-// timerHeap orders armed timers by deadline, then by arming order.
-type timerHeap []*virtualTimer
-
-func (h timerHeap) Len() int { return len(h) }
-
-func (h timerHeap) Less(i, j int) bool {
-	if !h[i].when.Equal(h[j].when) {
-		return h[i].when.Before(h[j].when)
-	}
-	return h[i].seq < h[j].seq
-}
-
-func (h timerHeap) Swap(i, j int) {
-	h[i], h[j] = h[j], h[i]
-	h[i].index = i
-	h[j].index = j
-}
-
-func (h *timerHeap) Push(x any) {
-	t := x.(*virtualTimer)
-	t.index = len(*h)
-	*h = append(*h, t)
-}
-
-func (h *timerHeap) Pop() any {
-	old := *h
-	n := len(old) - 1
-	t := old[n]
-	old[n] = nil
-	t.index = -1
-	*h = old[:n]
-	return t
+	armed := t.pos > 0
+	c.timers.set(t, c.now.Add(d))
+	return armed
 }

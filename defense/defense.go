@@ -25,9 +25,9 @@ type Config struct {
 	// would ask for too much work. 0 means no cap.
 	//
 	// Without a cap, a machine that answers its own events without end
-	// (say, an UpdateTimer state that loops to itself on TimerBegin, with
-	// no limit) keeps the Defense busy forever, as it would the reference
-	// framework; with a cap, its actions stop once the cap is reached.
+	// (say, a state with an UpdateTimer and no limit that loops back to
+	// itself on TimerBegin) never lets the call that set it off return;
+	// with a cap, its actions stop once the cap is reached.
 	MaxActionsPerSecond float64
 	// Rand is the source of the machines' randomness; nil means a secure
 	// one. Pass a deterministic source only for tests and simulation.
@@ -101,13 +101,21 @@ type Defense struct {
 	sendPadding     func(Padding)
 	blockingChanged func(bool)
 
-	machines []machineTimers
+	machines []machineState
 
-	// Blocking of outgoing traffic, framework-wide.
+	// Blocking of outgoing traffic, framework-wide; blockEnd is scheduled
+	// while it lasts.
 	blocked    bool
 	bypassable bool
-	blockEnd   time.Time
-	blockTimer Timer // nil until first used
+	blockEnd   deadline
+
+	// sched holds every running timer: the machines' action and internal
+	// timers and the end of blocking. One clock timer, timer, fires for
+	// the earliest of them; it is armed for timerDue if timerSet.
+	sched    schedule[*deadline]
+	timer    Timer // nil until first needed
+	timerSet bool
+	timerDue time.Time
 
 	// events holds the events to trigger, one call each, during a
 	// trigger: the first, then the TimerBegin events that UpdateTimer
@@ -126,20 +134,36 @@ type Defense struct {
 	observe func(now time.Time, events []maybenot.TriggerEvent, actions []maybenot.TriggerAction)
 }
 
-// machineTimers is the state of one machine's two timers.
-type machineTimers struct {
-	// The action timer, with the SendPadding or BlockOutgoing action it
-	// carries out when it fires at actionDue.
-	action    Timer // nil until first used
-	actionSet bool
-	actionDue time.Time
-	pending   maybenot.TriggerAction
-
-	// The internal timer, set by UpdateTimer; TimerEnd when it fires.
-	internal    Timer // nil until first used
-	internalSet bool
-	internalDue time.Time
+// machineState is a machine's two timers.
+type machineState struct {
+	// action is due when pending, a SendPadding or BlockOutgoing, is to be
+	// carried out.
+	action  deadline
+	pending maybenot.TriggerAction
+	// internal is the internal timer, set by UpdateTimer.
+	internal deadline
 }
+
+// deadline is a timer in a Defense's schedule.
+type deadline struct {
+	slot
+	kind    timerKind
+	machine int
+}
+
+func (t *deadline) sched() *slot { return &t.slot }
+
+// running reports whether the timer is scheduled.
+func (t *deadline) running() bool { return t.pos > 0 }
+
+// timerKind tells the timers of a Defense apart.
+type timerKind uint8
+
+const (
+	actionTimer timerKind = iota
+	internalTimer
+	blockingTimer
+)
 
 // callback is one call of SendPadding (if padding) or BlockingChanged.
 type callback struct {
@@ -172,10 +196,15 @@ func New(cfg Config) (*Defense, error) {
 		fw:              fw,
 		sendPadding:     cfg.SendPadding,
 		blockingChanged: cfg.BlockingChanged,
-		machines:        make([]machineTimers, len(cfg.Machines)),
+		machines:        make([]machineState, len(cfg.Machines)),
 		events:          make([]maybenot.TriggerEvent, 0, 1+len(cfg.Machines)),
 		calls:           make([]callback, 0, 4),
 	}
+	for i := range d.machines {
+		d.machines[i].action = deadline{kind: actionTimer, machine: i}
+		d.machines[i].internal = deadline{kind: internalTimer, machine: i}
+	}
+	d.blockEnd.kind = blockingTimer
 	if cfg.MaxActionsPerSecond > 0 && !math.IsInf(cfg.MaxActionsPerSecond, 1) {
 		d.rl = maybenot.NewRateLimitedFramework(fw)
 		d.maxActions = cfg.MaxActionsPerSecond
@@ -229,30 +258,23 @@ func (d *Defense) Close() {
 		return
 	}
 	d.closed = true
-	for i := range d.machines {
-		mt := &d.machines[i]
-		stop(mt.action)
-		stop(mt.internal)
-		mt.actionSet, mt.internalSet = false, false
+	d.sched.clear()
+	if d.timer != nil {
+		d.timer.Stop()
 	}
-	stop(d.blockTimer)
+	d.timerSet = false
 	d.blocked, d.bypassable = false, false
 	clear(d.calls)
 	d.calls, d.head = d.calls[:0], 0
-}
-
-// stop stops t if it exists.
-func stop(t Timer) {
-	if t != nil {
-		t.Stop()
-	}
 }
 
 // report triggers event e, reported by the integrator, now.
 func (d *Defense) report(e maybenot.Event) {
 	d.mu.Lock()
 	if !d.closed {
-		d.trigger(maybenot.TriggerEvent{Event: e}, d.clock.Now())
+		now := d.clock.Now()
+		d.trigger(maybenot.TriggerEvent{Event: e}, now)
+		d.armClock(now, false)
 	}
 	d.mu.Unlock()
 }
@@ -282,74 +304,108 @@ func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
 
 // apply carries out action a at time now. d.mu must be held.
 func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
-	m := int(a.Machine)
-	mt := &d.machines[m]
+	ms := &d.machines[a.Machine]
 	switch a.Kind {
 	case maybenot.ActionCancel:
 		if a.Timer == maybenot.TimerAction || a.Timer == maybenot.TimerAll {
-			stop(mt.action)
-			mt.actionSet = false
+			d.sched.remove(&ms.action)
 		}
 		if a.Timer == maybenot.TimerInternal || a.Timer == maybenot.TimerAll {
-			stop(mt.internal)
-			mt.internalSet = false
+			d.sched.remove(&ms.internal)
 		}
 
 	case maybenot.ActionSendPadding, maybenot.ActionBlockOutgoing:
 		// A new action replaces the pending one, if any.
-		mt.pending = a
-		mt.actionSet = true
-		mt.actionDue = now.Add(a.Timeout)
-		if mt.action == nil {
-			mt.action = d.clock.AfterFunc(a.Timeout, func() { d.fireAction(m) })
-		} else {
-			mt.action.Reset(a.Timeout)
-		}
+		ms.pending = a
+		d.sched.set(&ms.action, now.Add(a.Timeout))
 
 	case maybenot.ActionUpdateTimer:
 		due := now.Add(a.Duration)
-		if a.Replace || !mt.internalSet || due.After(mt.internalDue) {
-			mt.internalSet = true
-			mt.internalDue = due
-			if mt.internal == nil {
-				mt.internal = d.clock.AfterFunc(a.Duration, func() { d.fireInternal(m) })
-			} else {
-				mt.internal.Reset(a.Duration)
-			}
+		if a.Replace || !ms.internal.running() || due.After(ms.internal.when) {
+			d.sched.set(&ms.internal, due)
 		}
 		// The machine hears TimerBegin whether or not the timer moved.
 		d.events = append(d.events, maybenot.TriggerEvent{Event: maybenot.TimerBegin, Machine: a.Machine})
 	}
 }
 
-// fireAction runs when machine m's action timer fires: it carries out the
-// pending SendPadding or BlockOutgoing.
-func (d *Defense) fireAction(m int) {
+// armClock makes the clock timer fire by the earliest deadline. With exact
+// set it arms the timer for exactly that deadline, or stops it if there is
+// none; without, it only ever brings the timer forward, leaving a timer
+// armed too early to fire, find nothing due, and re-arm (cheaper than
+// re-arming on every event that pushes a deadline back). d.mu must be held.
+func (d *Defense) armClock(now time.Time, exact bool) {
+	first, ok := d.sched.first()
+	if !ok {
+		if exact && d.timer != nil {
+			d.timer.Stop()
+			d.timerSet = false
+		}
+		return
+	}
+	if !exact && d.timerSet && !first.when.Before(d.timerDue) {
+		return
+	}
+	d.timerSet, d.timerDue = true, first.when
+	if d.timer == nil {
+		d.timer = d.clock.AfterFunc(first.when.Sub(now), d.fire)
+	} else {
+		d.timer.Reset(first.when.Sub(now))
+	}
+}
+
+// fire runs when the clock timer fires. It handles, in order, every
+// deadline that was due when it started, then re-arms the clock timer and
+// makes the callbacks this caused. A deadline set while it runs waits for
+// the next firing even if already due, so the lock is released between
+// rounds of a machine that acts without delay.
+func (d *Defense) fire() {
 	d.mu.Lock()
-	mt := &d.machines[m]
-	now := d.clock.Now()
-	// A timer that was cancelled or re-armed after it fired arrives
-	// stale: its deadline has gone or lies ahead.
-	if d.closed || !mt.actionSet || now.Before(mt.actionDue) {
+	if d.closed {
 		d.mu.Unlock()
 		return
 	}
-	mt.actionSet = false
-	a := mt.pending
-	id := maybenot.MachineID(m)
-	switch a.Kind {
-	case maybenot.ActionSendPadding:
-		d.calls = append(d.calls, callback{padding: true, p: Padding{
-			Machine: id,
-			Replace: a.Replace,
-			Bypass:  a.Bypass && d.blocked && d.bypassable,
-		}})
-		d.trigger(maybenot.TriggerEvent{Event: maybenot.PaddingSent, Machine: id}, now)
-	case maybenot.ActionBlockOutgoing:
+	now := d.clock.Now()
+	d.timerSet = false
+	next := d.sched.seq
+	for {
+		t, ok := d.sched.first()
+		if !ok || t.when.After(now) || t.seq >= next {
+			break
+		}
+		d.sched.pop()
+		d.expire(t, now)
+	}
+	d.armClock(now, true)
+	d.deliverAndUnlock()
+}
+
+// expire handles timer t, due by now. d.mu must be held.
+func (d *Defense) expire(t *deadline, now time.Time) {
+	id := maybenot.MachineID(t.machine)
+	switch t.kind {
+	case actionTimer:
+		a := d.machines[t.machine].pending
+		if a.Kind == maybenot.ActionSendPadding {
+			d.calls = append(d.calls, callback{padding: true, p: Padding{
+				Machine: id,
+				Replace: a.Replace,
+				Bypass:  a.Bypass && d.blocked && d.bypassable,
+			}})
+			d.trigger(maybenot.TriggerEvent{Event: maybenot.PaddingSent, Machine: id}, now)
+			return
+		}
 		d.block(a, now)
 		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingBegin, Machine: id}, now)
+
+	case internalTimer:
+		d.trigger(maybenot.TriggerEvent{Event: maybenot.TimerEnd, Machine: id}, now)
+
+	case blockingTimer:
+		d.blocked, d.bypassable = false, false
+		d.calls = append(d.calls, callback{blocked: false})
+		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingEnd}, now)
 	}
-	d.deliverAndUnlock()
 }
 
 // block starts blocking for a.Duration from now or, if blocking is active,
@@ -358,7 +414,7 @@ func (d *Defense) fireAction(m int) {
 // extended takes a.Bypass. d.mu must be held.
 func (d *Defense) block(a maybenot.TriggerAction, now time.Time) {
 	end := now.Add(a.Duration)
-	if d.blocked && !a.Replace && !end.After(d.blockEnd) {
+	if d.blocked && !a.Replace && !end.After(d.blockEnd.when) {
 		return // the blocking in place lasts at least as long
 	}
 	if !d.blocked {
@@ -366,40 +422,7 @@ func (d *Defense) block(a maybenot.TriggerAction, now time.Time) {
 		d.calls = append(d.calls, callback{blocked: true})
 	}
 	d.bypassable = a.Bypass
-	d.blockEnd = end
-	if d.blockTimer == nil {
-		d.blockTimer = d.clock.AfterFunc(a.Duration, d.fireBlock)
-	} else {
-		d.blockTimer.Reset(a.Duration)
-	}
-}
-
-// fireBlock runs when the blocking timer fires: blocking ends.
-func (d *Defense) fireBlock() {
-	d.mu.Lock()
-	now := d.clock.Now()
-	if d.closed || !d.blocked || now.Before(d.blockEnd) {
-		d.mu.Unlock()
-		return
-	}
-	d.blocked, d.bypassable = false, false
-	d.calls = append(d.calls, callback{blocked: false})
-	d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingEnd}, now)
-	d.deliverAndUnlock()
-}
-
-// fireInternal runs when machine m's internal timer fires.
-func (d *Defense) fireInternal(m int) {
-	d.mu.Lock()
-	mt := &d.machines[m]
-	now := d.clock.Now()
-	if d.closed || !mt.internalSet || now.Before(mt.internalDue) {
-		d.mu.Unlock()
-		return
-	}
-	mt.internalSet = false
-	d.trigger(maybenot.TriggerEvent{Event: maybenot.TimerEnd, Machine: maybenot.MachineID(m)}, now)
-	d.mu.Unlock()
+	d.sched.set(&d.blockEnd, end)
 }
 
 // deliverAndUnlock makes the queued callbacks, in order and one at a time,

@@ -455,7 +455,8 @@ func TestCallbackReentry(t *testing.T) {
 		t.Errorf("Blocked() inside the blocking callbacks gave %v, want [true false]", blockedSeen)
 	}
 	// Padding every 5ms; blocking from 10ms to 20ms. At 10ms and 20ms the
-	// blocking timer fires first, as it was armed first. The padding at
+	// blocking timer is handled first, as it was set first, and both
+	// timers are handled before the callbacks they cause. The padding at
 	// 20ms closes the Defense.
 	p := func(m int) maybenot.TriggerEvent {
 		return maybenot.TriggerEvent{Event: maybenot.PaddingSent, Machine: maybenot.MachineID(m)}
@@ -466,11 +467,9 @@ func TestCallbackReentry(t *testing.T) {
 	want := []maybenot.TriggerEvent{
 		ns,
 		p(1), ns, ts, ts,
-		{Event: maybenot.BlockingBegin, Machine: 0}, tr,
+		{Event: maybenot.BlockingBegin, Machine: 0}, p(1), tr, ns, ts, ts,
 		p(1), ns, ts, ts,
-		p(1), ns, ts, ts,
-		{Event: maybenot.BlockingEnd}, tr,
-		p(1), ns, ts, ts,
+		{Event: maybenot.BlockingEnd}, p(1), tr, ns, ts, ts,
 	}
 	if len(events) != len(want) {
 		t.Fatalf("events %v, want %v", events, want)

@@ -89,13 +89,23 @@
 //
 // A Defense may be used from any number of goroutines. A mutex serializes
 // the framework and the timers; the reporting methods take it briefly,
-// never call a callback, and do not allocate. Timer functions run on
-// goroutines of the Clock: on real time, the short-lived goroutines that
-// time.AfterFunc starts when a timer fires, so an idle Defense has no
-// goroutine at all, and the Defense starts none of its own. Callbacks are
-// made from those timer goroutines, one at a time and in the order they
-// arose, with no lock of the Defense held, so they may call back into the
-// Defense. Keep them short: a slow callback delays the ones after it.
+// never call a callback, and do not allocate.
+//
+// All timers of a Defense live in one schedule, ordered by deadline and,
+// for equal deadlines, by the order they were set. A single timer of the
+// Clock fires for the earliest; when it does, every timer due by then is
+// handled in that order, so timers that fell due together (say, on a busy
+// machine) never overtake one another. On real time that clock timer is a
+// time.AfterFunc: an idle Defense has no goroutine, one runs only while
+// timers are handled, and the Defense starts none of its own. A timer that
+// a machine sets with no delay while timers are handled waits for the next
+// firing, so a machine that acts without pause cannot hold the Defense's
+// lock for good.
+//
+// Callbacks are made after the timers that caused them were handled, one at
+// a time and in the order they arose, with no lock of the Defense held, so
+// they may call back into the Defense. Keep them short: a slow callback
+// delays the ones after it.
 //
 // With a VirtualClock, timers and callbacks all run inside
 // VirtualClock.Advance and VirtualClock.AdvanceTo, on the caller's
