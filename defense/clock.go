@@ -46,7 +46,7 @@ func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.Afte
 // them, in order of their deadlines; timers with equal deadlines fire in
 // the order they were armed (by AfterFunc or Reset). While a timer's
 // function runs, Now returns that timer's deadline, and a timer it arms that
-// falls due before the target time fires in the same call. So a program
+// falls due by the target time fires in the same call. So a program
 // that drives a VirtualClock from one goroutine is fully deterministic and
 // never sleeps.
 //

@@ -89,7 +89,7 @@ type Padding struct {
 // All methods are safe for concurrent use. The reporting methods
 // (NormalQueued, PacketSent, PacketReceived, NormalReceived,
 // PaddingReceived) never call the callbacks, so they may be called with the
-// integrator's own locks held; they do not allocate.
+// integrator's own locks held, and they do not allocate.
 type Defense struct {
 	mu sync.Mutex
 
@@ -113,7 +113,7 @@ type Defense struct {
 	// timers and the end of blocking. One clock timer, timer, fires for
 	// the earliest of them; it is armed for timerDue if timerSet.
 	sched    schedule[*deadline]
-	timer    Timer // nil until first needed
+	timer    Timer
 	timerSet bool
 	timerDue time.Time
 
@@ -205,6 +205,11 @@ func New(cfg Config) (*Defense, error) {
 		d.machines[i].internal = deadline{kind: internalTimer, machine: i}
 	}
 	d.blockEnd.kind = blockingTimer
+	d.sched.h = make(deadlineHeap[*deadline], 0, 2*len(d.machines)+1)
+	// The clock timer is made here, stopped, so that arming it later
+	// allocates nothing.
+	d.timer = clock.AfterFunc(math.MaxInt64, d.fire)
+	d.timer.Stop()
 	if cfg.MaxActionsPerSecond > 0 && !math.IsInf(cfg.MaxActionsPerSecond, 1) {
 		d.rl = maybenot.NewRateLimitedFramework(fw)
 		d.maxActions = cfg.MaxActionsPerSecond
@@ -259,9 +264,7 @@ func (d *Defense) Close() {
 	}
 	d.closed = true
 	d.sched.clear()
-	if d.timer != nil {
-		d.timer.Stop()
-	}
+	d.timer.Stop()
 	d.timerSet = false
 	d.blocked, d.bypassable = false, false
 	clear(d.calls)
@@ -337,7 +340,7 @@ func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
 func (d *Defense) armClock(now time.Time, exact bool) {
 	first, ok := d.sched.first()
 	if !ok {
-		if exact && d.timer != nil {
+		if exact {
 			d.timer.Stop()
 			d.timerSet = false
 		}
@@ -347,11 +350,7 @@ func (d *Defense) armClock(now time.Time, exact bool) {
 		return
 	}
 	d.timerSet, d.timerDue = true, first.when
-	if d.timer == nil {
-		d.timer = d.clock.AfterFunc(first.when.Sub(now), d.fire)
-	} else {
-		d.timer.Reset(first.when.Sub(now))
-	}
+	d.timer.Reset(first.when.Sub(now))
 }
 
 // fire runs when the clock timer fires. It handles, in order, every
