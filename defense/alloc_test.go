@@ -1,0 +1,103 @@
+package defense
+
+import (
+	"testing"
+	"time"
+
+	"github.com/maybenot-go/maybenot"
+)
+
+// busyMachines returns machines that act on every packet event: one
+// re-arms its padding timer, one re-arms its internal timer (so each event
+// also feeds back a TimerBegin), and one does nothing. The timers are far
+// off, so nothing fires while measuring.
+func busyMachines(t testing.TB) []maybenot.Machine {
+	packetEvents := []maybenot.Event{
+		maybenot.NormalSent, maybenot.TunnelSent, maybenot.TunnelRecv,
+		maybenot.NormalRecv, maybenot.PaddingRecv,
+	}
+	loop := func(a maybenot.Action) maybenot.Machine {
+		var edges []edge
+		for _, e := range packetEvents {
+			edges = append(edges, on(e, 1))
+		}
+		return machine(t, state(nil, edges...), state(a, edges...))
+	}
+	return []maybenot.Machine{
+		loop(padding(time.Hour, false, true)),
+		loop(updateTimer(time.Hour, true)),
+		machine(t, state(nil)),
+	}
+}
+
+func newBusy(t testing.TB, clock Clock) *Defense {
+	d, err := New(Config{
+		Machines:        busyMachines(t),
+		Clock:           clock,
+		SendPadding:     func(Padding) {},
+		BlockingChanged: func(bool) {},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func TestReportDoesNotAllocate(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		clock Clock
+	}{
+		{"real clock", nil},
+		{"virtual clock", NewVirtualClock(epoch)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d := newBusy(t, c.clock)
+			defer d.Close()
+			reports := []struct {
+				name string
+				f    func()
+			}{
+				{"NormalQueued", d.NormalQueued},
+				{"PacketSent", d.PacketSent},
+				{"PacketReceived", d.PacketReceived},
+				{"NormalReceived", d.NormalReceived},
+				{"PaddingReceived", d.PaddingReceived},
+			}
+			for _, r := range reports {
+				if n := testing.AllocsPerRun(200, r.f); n != 0 {
+					t.Errorf("%s: %v allocations per call, want 0", r.name, n)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkDefensePacketEvent measures one reported packet event (the
+// methods in turn) with machines that re-arm a timer on every event; ns/op
+// is ns per reported event.
+func BenchmarkDefensePacketEvent(b *testing.B) {
+	run := func(b *testing.B, clock Clock) {
+		d := newBusy(b, clock)
+		defer d.Close()
+		reports := []func(){d.NormalQueued, d.PacketSent, d.PacketReceived, d.NormalReceived}
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			reports[i&3]()
+			i++
+		}
+	}
+	b.Run("clock=real", func(b *testing.B) { run(b, nil) })
+	b.Run("clock=virtual", func(b *testing.B) { run(b, NewVirtualClock(epoch)) })
+	b.Run("clock=real/parallel", func(b *testing.B) {
+		d := newBusy(b, nil)
+		defer d.Close()
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				d.NormalQueued()
+			}
+		})
+	})
+}

@@ -1,0 +1,113 @@
+// Package defense runs Maybenot machines for one connection and carries out
+// their actions, so that an integrator (a VPN, a proxy, a simulator) only
+// reports its own packets and sends what it is asked to. It owns a
+// maybenot.Framework, the two timers of each machine, and the blocking of
+// outgoing traffic, and it triggers every event these cause.
+//
+// # The integrator's part
+//
+// The integrator reports its packets as they go through:
+//
+//	NormalQueued     a normal packet is queued to be sent   (NormalSent)
+//	PacketSent       any packet, normal or padding, is written (TunnelSent)
+//	PacketReceived   a packet arrived, its kind still unknown (TunnelRecv)
+//	NormalReceived   that packet turned out to be normal data (NormalRecv)
+//	PaddingReceived  that packet turned out to be padding     (PaddingRecv)
+//
+// and supplies two callbacks: Config.SendPadding, asked to queue one padding
+// packet, and Config.BlockingChanged, told when outgoing traffic becomes
+// blocked and unblocked. The Defense triggers the other events itself:
+// PaddingSent, BlockingBegin, BlockingEnd, TimerBegin and TimerEnd.
+//
+// # Two timers per machine
+//
+// The action timer holds the machine's pending SendPadding or BlockOutgoing.
+// A new action of either kind takes its place and restarts the timer with
+// the new timeout; Cancel with TimerAction or TimerAll stops it. When it
+// fires, a SendPadding hands a padding packet to SendPadding and triggers
+// PaddingSent; a BlockOutgoing blocks outgoing traffic (below) and triggers
+// BlockingBegin.
+//
+// The internal timer is the machine's own clock. UpdateTimer sets it to the
+// action's duration if the action has Replace or the timer is not running,
+// and otherwise to the longer of the time remaining and the new duration.
+// Every UpdateTimer triggers TimerBegin, also one that left the timer as it
+// was. When the timer expires it triggers TimerEnd; a timer stopped by
+// Cancel (TimerInternal or TimerAll) triggers nothing.
+//
+// A machine that ends keeps its timers: what it left pending still happens
+// and is still reported, and the framework ignores it.
+//
+// # Blocking
+//
+// Blocking holds back all outgoing traffic of the connection, whichever
+// machine asked for it. When a BlockOutgoing fires and nothing is blocked,
+// blocking starts and lasts the action's duration. When blocking is already
+// on, an action with Replace sets the time remaining to its duration,
+// shorter or longer; one without Replace extends the blocking only if its
+// duration outlasts the time remaining. Blocking that is started, replaced
+// or extended takes the action's Bypass flag and so becomes bypassable or
+// not; blocking left as it was keeps its flag. Every BlockOutgoing that
+// fires triggers BlockingBegin for its machine, even one that changed
+// nothing, and the end of blocking triggers BlockingEnd.
+//
+// # Padding, blocking, bypass and replace
+//
+// Padding may pass blocking only when both agree: the SendPadding has
+// Bypass and the blocking is bypassable. The Defense works that out and
+// tells the integrator in Padding.Bypass; the integrator applies the rule
+// that Padding describes to its queue of packets waiting to be written.
+// Together this gives, for each kind of blocking and padding flags:
+//
+//	blocking        padding          result
+//	none            -, bypass        padding sent
+//	none            replace          padding sent, unless a packet is waiting
+//	non-bypassable  -, bypass        padding waits for the blocking to end
+//	non-bypassable  replace          padding waits, unless a packet is waiting
+//	bypassable      -                padding waits for the blocking to end
+//	bypassable      bypass           padding sent at once
+//	bypassable      replace          padding waits, unless a packet is waiting
+//	bypassable      bypass, replace  the first waiting packet is sent at once,
+//	                                 or the padding if none is waiting
+//
+// ("replace" in the non-bypassable rows includes bypass, which changes
+// nothing there.) In every case PaddingSent is triggered when the padding is
+// handed over, also when a waiting packet took its place.
+//
+// # Event order
+//
+// Events reach the framework one per call, in the order they happen. The
+// actions of a call are carried out in the order the framework returned
+// them; then the TimerBegin events that its UpdateTimer actions call for are
+// triggered, one call each, in the same order, and their actions are carried
+// out likewise. PaddingSent is triggered before SendPadding is called, so
+// before the integrator can report the padding's PacketSent. The integrator
+// keeps the order of its own events: NormalQueued before that packet's
+// PacketSent, PacketReceived before NormalReceived or PaddingReceived.
+//
+// # Concurrency and time
+//
+// A Defense may be used from any number of goroutines. A mutex serializes
+// the framework and the timers; the reporting methods take it briefly,
+// never call a callback, and do not allocate.
+//
+// All timers of a Defense live in one schedule, ordered by deadline and,
+// for equal deadlines, by the order they were set. A single timer of the
+// Clock fires for the earliest; when it does, every timer due by then is
+// handled in that order, so timers that fell due together (say, on a busy
+// machine) never overtake one another. On real time that clock timer is a
+// time.AfterFunc: an idle Defense has no goroutine, one runs only while
+// timers are handled, and the Defense starts none of its own. A timer that
+// a machine sets with no delay while timers are handled waits for the next
+// firing, so a machine that acts without pause cannot hold the Defense's
+// lock for good.
+//
+// Callbacks are made after the timers that caused them were handled, one at
+// a time and in the order they arose, with no lock of the Defense held, so
+// they may call back into the Defense. Keep them short: a slow callback
+// delays the ones after it.
+//
+// With a VirtualClock, timers and callbacks all run inside
+// VirtualClock.Advance and VirtualClock.AdvanceTo, on the caller's
+// goroutine, so a test or simulation is deterministic.
+package defense
