@@ -24,10 +24,11 @@ type Config struct {
 	// with a maybenot.RateLimitedFramework, guarding against machines that
 	// would ask for too much work. 0 means no cap.
 	//
-	// Without a cap, a machine that answers its own events without end
-	// (say, a state with an UpdateTimer and no limit that loops back to
-	// itself on TimerBegin) never lets the call that set it off return;
-	// with a cap, its actions stop once the cap is reached.
+	// A machine may answer its own events without end: say, a state with
+	// an UpdateTimer and no limit that loops back to itself on TimerBegin.
+	// A reporting call never runs such a loop for more than a few rounds;
+	// the rest runs from the clock timer, so the caller is not held up,
+	// but the loop goes on, at one instant, until a cap stops it.
 	MaxActionsPerSecond float64
 	// Rand is the source of the machines' randomness; nil means a secure
 	// one. Pass a deterministic source only for tests and simulation.
@@ -117,10 +118,14 @@ type Defense struct {
 	timerSet bool
 	timerDue time.Time
 
-	// events holds the events to trigger, one call each, during a
-	// trigger: the first, then the TimerBegin events that UpdateTimer
-	// actions add.
-	events []maybenot.TriggerEvent
+	// events holds the events for the next call to the framework: an
+	// event to report, after the TimerBegin events that the UpdateTimer
+	// actions of the previous call asked for. spare is the other buffer,
+	// holding the events of the call in progress. feedback is scheduled
+	// when TimerBegin events were left for the clock timer to report.
+	events   []maybenot.TriggerEvent
+	spare    []maybenot.TriggerEvent
+	feedback deadline
 
 	// calls queues the callbacks to make, in order; head is the next one.
 	// delivering is true while some goroutine is making them.
@@ -163,7 +168,14 @@ const (
 	actionTimer timerKind = iota
 	internalTimer
 	blockingTimer
+	feedbackTimer
 )
+
+// maxRounds bounds the calls to the framework that one report or one timer
+// makes: a call, then one for the TimerBegin events of its UpdateTimer
+// actions, and so on. Machines that keep answering their own TimerBegin
+// continue from the clock timer.
+const maxRounds = 8
 
 // callback is one call of SendPadding (if padding) or BlockingChanged.
 type callback struct {
@@ -198,6 +210,7 @@ func New(cfg Config) (*Defense, error) {
 		blockingChanged: cfg.BlockingChanged,
 		machines:        make([]machineState, len(cfg.Machines)),
 		events:          make([]maybenot.TriggerEvent, 0, 1+len(cfg.Machines)),
+		spare:           make([]maybenot.TriggerEvent, 0, 1+len(cfg.Machines)),
 		calls:           make([]callback, 0, 4),
 	}
 	for i := range d.machines {
@@ -205,6 +218,7 @@ func New(cfg Config) (*Defense, error) {
 		d.machines[i].internal = deadline{kind: internalTimer, machine: i}
 	}
 	d.blockEnd.kind = blockingTimer
+	d.feedback.kind = feedbackTimer
 	d.sched.h = make(deadlineHeap[*deadline], 0, 2*len(d.machines)+1)
 	// The clock timer is made here, stopped, so that arming it later
 	// allocates nothing.
@@ -267,6 +281,7 @@ func (d *Defense) Close() {
 	d.timer.Stop()
 	d.timerSet = false
 	d.blocked, d.bypassable = false, false
+	d.events = d.events[:0]
 	clear(d.calls)
 	d.calls, d.head = d.calls[:0], 0
 }
@@ -282,14 +297,29 @@ func (d *Defense) report(e maybenot.Event) {
 	d.mu.Unlock()
 }
 
-// trigger feeds e to the framework at time now and carries out the actions
-// it returns, in order. The TimerBegin events that UpdateTimer actions call
-// for are fed back the same way, one call each, in the order of their
-// actions. It queues no callbacks. d.mu must be held.
+// trigger feeds e to the framework at time now, after any TimerBegin
+// events still waiting to be reported, and carries out the actions it
+// returns. It queues no callbacks. d.mu must be held.
 func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
-	d.events = append(d.events[:0], e)
-	for i := 0; i < len(d.events); i++ {
-		events := d.events[i : i+1]
+	d.events = append(d.events, e)
+	d.run(now)
+}
+
+// run calls the framework with the waiting events at time now and carries
+// out the actions it returns, in order. The TimerBegin events that
+// UpdateTimer actions call for go to the framework together, in the order
+// of their actions, in the next call, and so on for up to maxRounds calls;
+// what is left then waits for the clock timer, set to fire at once. Each
+// call holds at most one event per machine (plus the one reported), so the
+// buffers never grow. d.mu must be held.
+func (d *Defense) run(now time.Time) {
+	for round := 0; len(d.events) > 0; round++ {
+		if round == maxRounds {
+			d.sched.set(&d.feedback, now)
+			return
+		}
+		events := d.events
+		d.events = d.spare[:0]
 		var actions []maybenot.TriggerAction
 		if d.rl != nil {
 			actions = d.rl.TriggerEvents(events, d.maxActions, now)
@@ -302,6 +332,7 @@ func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
 		for _, a := range actions {
 			d.apply(a, now)
 		}
+		d.spare = events
 	}
 }
 
@@ -404,6 +435,9 @@ func (d *Defense) expire(t *deadline, now time.Time) {
 		d.blocked, d.bypassable = false, false
 		d.calls = append(d.calls, callback{blocked: false})
 		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingEnd}, now)
+
+	case feedbackTimer:
+		d.run(now)
 	}
 }
 

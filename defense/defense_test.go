@@ -3,6 +3,7 @@ package defense
 import (
 	"errors"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -138,7 +139,7 @@ func TestUpdateTimer(t *testing.T) {
 
 func TestTimerBeginOrder(t *testing.T) {
 	// Both machines set their timers on the same event; the TimerBegin
-	// events follow the actions, one call each, in machine order.
+	// events follow in the next call, together, in machine order.
 	m0 := machine(t,
 		state(nil, on(maybenot.NormalSent, 1)),
 		state(updateTimer(20*ms, false), on(maybenot.TimerBegin, 2)),
@@ -152,8 +153,7 @@ func TestTimerBeginOrder(t *testing.T) {
 	h.d.NormalQueued()
 	h.check(
 		"0s NormalSent -> UpdateTimer(machine 0, duration 20ms); UpdateTimer(machine 1, duration 0s)",
-		"0s TimerBegin(0) -> SendPadding(machine 0, timeout 5ms)",
-		"0s TimerBegin(1)",
+		"0s TimerBegin(0), TimerBegin(1) -> SendPadding(machine 0, timeout 5ms)",
 	)
 	h.at(time.Second)
 	h.check(
@@ -549,4 +549,47 @@ func TestNewErrors(t *testing.T) {
 	}
 	d.NormalQueued()
 	d.Close()
+}
+
+func TestSelfAnsweringMachine(t *testing.T) {
+	// State 1 sets the internal timer and, on the TimerBegin that follows,
+	// returns to itself: it would answer itself forever.
+	m := machine(t,
+		state(nil, on(maybenot.NormalSent, 1)),
+		state(updateTimer(ms, true), on(maybenot.TimerBegin, 1)),
+	)
+
+	t.Run("report returns", func(t *testing.T) {
+		h := newHarness(t, Config{Machines: []maybenot.Machine{m}})
+		h.d.NormalQueued()
+		if len(h.log) != maxRounds {
+			t.Fatalf("the report made %d calls to the framework, want %d:\n%s", len(h.log), maxRounds, strings.Join(h.log, "\n"))
+		}
+		if !h.d.feedback.running() {
+			t.Error("the TimerBegin left over is not scheduled")
+		}
+		if len(h.d.events) != 1 || h.d.events[0] != (maybenot.TriggerEvent{Event: maybenot.TimerBegin}) {
+			t.Errorf("waiting events = %v, want [TimerBegin(0)]", h.d.events)
+		}
+	})
+
+	t.Run("rate limit ends it", func(t *testing.T) {
+		h := newHarness(t, Config{Machines: []maybenot.Machine{m}, MaxActionsPerSecond: 50})
+		h.d.NormalQueued()
+		h.at(time.Second)
+		// 50 UpdateTimer actions pass; the 51st call's action is dropped,
+		// so no TimerBegin follows it; the last timer set ends 1ms later.
+		calls := 0
+		for _, line := range h.log {
+			if strings.Contains(line, "UpdateTimer") {
+				calls++
+			}
+		}
+		if calls != 50 {
+			t.Errorf("%d UpdateTimer actions passed, want 50:\n%s", calls, strings.Join(h.log, "\n"))
+		}
+		if last := h.log[len(h.log)-1]; last != "1ms TimerEnd(0)" {
+			t.Errorf("last line %q, want the timer's end", last)
+		}
+	})
 }

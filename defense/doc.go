@@ -76,11 +76,13 @@
 //
 // # Event order
 //
-// Events reach the framework one per call, in the order they happen. The
-// actions of a call are carried out in the order the framework returned
-// them; then the TimerBegin events that its UpdateTimer actions call for are
-// triggered, one call each, in the same order, and their actions are carried
-// out likewise. PaddingSent is triggered before SendPadding is called, so
+// Events reach the framework in the order they happen. The actions of a
+// call are carried out in the order the framework returned them; then the
+// TimerBegin events that its UpdateTimer actions call for are triggered
+// together in the next call, in the same order, and its actions are carried
+// out likewise. A report makes at most a few such rounds; if machines keep
+// answering their own TimerBegin, the rounds go on from the clock timer (at
+// the same instant), so no caller is held up. PaddingSent is triggered before SendPadding is called, so
 // before the integrator can report the padding's PacketSent. The integrator
 // keeps the order of its own events: NormalQueued before that packet's
 // PacketSent, PacketReceived before NormalReceived or PaddingReceived.
