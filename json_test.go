@@ -9,6 +9,20 @@ import (
 	"testing"
 )
 
+func TestJSONInterfaces(t *testing.T) {
+	// Values marshal (so a Machine inside another struct or an Action in a
+	// State does), and pointers to them unmarshal.
+	for _, p := range []any{&Machine{}, &State{}, &Dist{}, &Counter{}, &Cancel{}, &SendPadding{}, &BlockOutgoing{}, &UpdateTimer{}} {
+		v := reflect.ValueOf(p).Elem().Interface()
+		if _, ok := v.(json.Marshaler); !ok {
+			t.Errorf("%T is not a json.Marshaler", v)
+		}
+		if _, ok := p.(json.Unmarshaler); !ok {
+			t.Errorf("%T is not a json.Unmarshaler", p)
+		}
+	}
+}
+
 // transitionsJSON returns the JSON form of a state's transitions: null for
 // every event but those given.
 func transitionsJSON(set map[Event]string) string {
