@@ -8,13 +8,13 @@ import (
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
 
-// countingSource is a random source that counts its draws.
-type countingSource struct {
+// drawCounter is a random source that counts its draws.
+type drawCounter struct {
 	rand.Source
 	draws int
 }
 
-func (c *countingSource) Uint64() uint64 {
+func (c *drawCounter) Uint64() uint64 {
 	c.draws++
 	return c.Source.Uint64()
 }
@@ -36,7 +36,7 @@ func TestValidateCounter(t *testing.T) {
 	}
 }
 
-func TestCounterSampleValue(t *testing.T) {
+func TestCounterSampleValueOverflow(t *testing.T) {
 	// A sampled value is truncated to an integer and saturates at 0 and
 	// 2^64-1; without a distribution it is 1 and nothing is drawn.
 	for _, tc := range []struct {
@@ -52,7 +52,7 @@ func TestCounterSampleValue(t *testing.T) {
 		{"NaN", &Dist{Type: Normal{Mean: math.NaN(), Stdev: 1}}, 0},
 	} {
 		c := Counter{Operation: CounterIncrement, Dist: tc.dist}
-		rng := &countingSource{Source: splitmix.New(7)}
+		rng := &drawCounter{Source: splitmix.New(7)}
 		if got := c.sampleValue(rng); got != tc.want {
 			t.Errorf("%s: sampleValue = %d, want %d", tc.name, got, tc.want)
 		}

@@ -19,7 +19,7 @@ func stateWith(e Event, ts ...Trans) State {
 	return s
 }
 
-func TestNoopMachine(t *testing.T) {
+func TestNoopMachineWire(t *testing.T) {
 	noop := &Machine{States: make([]State, 1)}
 	m, err := ParseMachine(noopString)
 	if err != nil {

@@ -9,14 +9,14 @@ import (
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
 
-// scriptedSource is a random source that returns the given values in turn,
+// drawScript is a random source that returns the given values in turn,
 // over and over, and counts the draws.
-type scriptedSource struct {
+type drawScript struct {
 	values []uint64
 	draws  int
 }
 
-func (s *scriptedSource) Uint64() uint64 {
+func (s *drawScript) Uint64() uint64 {
 	v := s.values[s.draws%len(s.values)]
 	s.draws++
 	return v
@@ -139,14 +139,14 @@ func TestSampleTransition(t *testing.T) {
 		{0xC0000000 << 32, 0, false},
 		{1<<64 - 1, 0, false},
 	} {
-		rng := &scriptedSource{values: []uint64{tc.draw}}
+		rng := &drawScript{values: []uint64{tc.draw}}
 		next, ok := s.sampleTransition(NormalSent, rng)
 		if next != tc.next || ok != tc.ok || rng.draws != 1 {
 			t.Errorf("draw %#x: got %d, %v after %d draws; want %d, %v after 1", tc.draw, next, ok, rng.draws, tc.next, tc.ok)
 		}
 	}
 	// An event without transitions draws nothing.
-	rng := &scriptedSource{values: []uint64{0}}
+	rng := &drawScript{values: []uint64{0}}
 	if next, ok := s.sampleTransition(PaddingSent, rng); ok || next != 0 || rng.draws != 0 {
 		t.Errorf("no transitions: got %d, %v after %d draws; want 0, false after 0", next, ok, rng.draws)
 	}
