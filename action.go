@@ -188,16 +188,14 @@ const (
 	TimerAll
 )
 
+// timerNames are the timers' names, as the reference spells its variants.
+var timerNames = []string{"Action", "Internal", "All"}
+
 // String returns "Action", "Internal" or "All", or "Timer(n)" for an unknown
 // value.
 func (t Timer) String() string {
-	switch t {
-	case TimerAction:
-		return "Action"
-	case TimerInternal:
-		return "Internal"
-	case TimerAll:
-		return "All"
+	if int(t) < len(timerNames) {
+		return timerNames[t]
 	}
 	return "Timer(" + strconv.Itoa(int(t)) + ")"
 }

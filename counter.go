@@ -20,16 +20,15 @@ const (
 	CounterSet
 )
 
+// operationNames are the operations' names, as the reference spells its
+// variants.
+var operationNames = []string{"Increment", "Decrement", "Set"}
+
 // String returns "Increment", "Decrement" or "Set", or "Operation(n)" for an
 // unknown value.
 func (o Operation) String() string {
-	switch o {
-	case CounterIncrement:
-		return "Increment"
-	case CounterDecrement:
-		return "Decrement"
-	case CounterSet:
-		return "Set"
+	if int(o) < len(operationNames) {
+		return operationNames[o]
 	}
 	return "Operation(" + strconv.Itoa(int(o)) + ")"
 }

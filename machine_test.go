@@ -1,0 +1,158 @@
+package maybenot
+
+import (
+	"errors"
+	"math"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// noopString is the reference's serialization of the no-op machine: one
+// state without action, counters or transitions, and all limits 0.
+const noopString = "02eNpjYEAHjOgCAAA0AAI="
+
+// stateWith returns a state with the given transitions for one event.
+func stateWith(e Event, ts ...Trans) State {
+	var s State
+	s.Transitions[e] = ts
+	return s
+}
+
+func TestNoopMachineWire(t *testing.T) {
+	noop := &Machine{States: make([]State, 1)}
+	m, err := ParseMachine(noopString)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(m, noop) {
+		t.Errorf("ParseMachine(%q) = %v, want the no-op machine", noopString, m)
+	}
+	back, err := ParseMachine(noop.Serialize())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back, noop) {
+		t.Errorf("Serialize does not round trip: got %v", back)
+	}
+}
+
+func TestMachineNameDeterministic(t *testing.T) {
+	m, err := NewMachine(1000, 1, 0, 0, []State{stateWith(PaddingSent, Trans{0, 1})})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := m.Name()
+	if len(name) != 32 || strings.Trim(name, "0123456789abcdef") != "" {
+		t.Errorf("Name() = %q, want 32 lowercase hex digits", name)
+	}
+	if again := m.Name(); again != name {
+		t.Errorf("Name() = %s, then %s", name, again)
+	}
+	m.AllowedPaddingPackets++
+	if m.Name() == name {
+		t.Errorf("machines differing in allowed padding packets share the name %s", name)
+	}
+}
+
+func TestValidateMachineLimits(t *testing.T) {
+	for _, tc := range []struct {
+		padding, blocking float64
+		ok                bool
+	}{
+		{-0.1, 0, false},
+		{1.1, 0, false},
+		{0.5, 0, true},
+		{0.5, -0.1, false},
+		{0.5, 1.1, false},
+		{0.5, 0.5, true},
+		{0, 1, true},
+		{math.Inf(1), 0, false},
+		// A NaN fraction passes, as in the reference (neither < 0 nor > 1).
+		{math.NaN(), math.NaN(), true},
+	} {
+		m := &Machine{
+			AllowedPaddingPackets: 1000,
+			MaxPaddingFrac:        tc.padding,
+			MaxBlockingFrac:       tc.blocking,
+			States:                []State{stateWith(PaddingSent, Trans{0, 1})},
+		}
+		if err := m.Validate(); (err == nil) != tc.ok {
+			t.Errorf("fractions %v, %v: Validate() = %v, want ok %v", tc.padding, tc.blocking, err, tc.ok)
+		}
+	}
+}
+
+func TestValidateMachineErrors(t *testing.T) {
+	valid := stateWith(PaddingSent, Trans{0, 0.8})
+	for _, tc := range []struct {
+		name   string
+		states []State
+		want   []string // in the error; none for a valid machine
+	}{
+		{"no states", nil, []string{"at least one state"}},
+		{"too many states", make([]State, StateMax+1), []string{"100001 states", "100000"}},
+		{"most states", make([]State, StateMax), nil},
+		{"valid", []State{valid}, nil},
+		{"target out of bounds", []State{stateWith(PaddingSent, Trans{1, 1})},
+			[]string{"state 0", "PaddingSent", "transition to state 1", "1 states"}},
+		{"second state broken", []State{valid, stateWith(TimerEnd, Trans{0, 0.5}, Trans{0, 0.5})},
+			[]string{"state 1", "TimerEnd", "more than one transition to state 0"}},
+		{"empty transitions", []State{valid, valid, stateWith(CounterZero, []Trans{}...)},
+			[]string{"state 2", "CounterZero", "empty"}},
+		{"probability 0", []State{stateWith(Signal, Trans{0, 0})},
+			[]string{"state 0", "Signal", "probability 0"}},
+		{"sum above 1", []State{valid, stateWith(NormalRecv, Trans{0, 0.5}, Trans{StateEnd, 0.5000001})},
+			[]string{"state 1", "NormalRecv", "sum to 1.0000001"}},
+		{"bad counter", []State{{CounterB: &Counter{Operation: CounterSet, Dist: &Dist{Type: Beta{Alpha: 0, Beta: 1}}}}},
+			[]string{"state 0", "counter B", "Beta", "alpha 0"}},
+	} {
+		_, err := NewMachine(0, 0, 0, 0, tc.states)
+		if tc.want == nil {
+			if err != nil {
+				t.Errorf("%s: NewMachine: %v", tc.name, err)
+			}
+			continue
+		}
+		if !errors.Is(err, ErrInvalidMachine) {
+			t.Errorf("%s: NewMachine error %v does not wrap ErrInvalidMachine", tc.name, err)
+			continue
+		}
+		for _, want := range tc.want {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: error %q does not contain %q", tc.name, err, want)
+			}
+		}
+	}
+}
+
+func TestMachineString(t *testing.T) {
+	m := &Machine{
+		AllowedPaddingPackets: 5,
+		MaxPaddingFrac:        0.25,
+		States: []State{
+			{
+				Action:   SendPadding{Replace: true, Timeout: Dist{Type: Uniform{Low: 1, High: 2}, Start: 3}},
+				CounterA: &Counter{Operation: CounterDecrement},
+				Transitions: [NumEvents][]Trans{
+					PaddingSent: {{0, 0.5}, {StateEnd, 0.25}},
+					Signal:      {{StateSignal, 1}},
+				},
+			},
+		},
+	}
+	want := "Machine " + m.Name() + `
+  allowed padding packets: 5
+  max padding fraction: 0.25
+  allowed blocked microseconds: 0
+  max blocking fraction: 0
+  state 0:
+    action: SendPadding after Uniform(low 1, high 2) + 3 µs, replace
+    counter A: Decrement by 1
+    on PaddingSent -> 0 (0.5), End (0.25)
+    on Signal -> Signal
+`
+	if got := m.String(); got != want {
+		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+}
