@@ -24,15 +24,6 @@ func TestEventString(t *testing.T) {
 	}
 }
 
-func TestEventInternal(t *testing.T) {
-	for e := range Event(NumEvents) {
-		want := e == LimitReached || e == CounterZero || e == Signal
-		if got := e.internal(); got != want {
-			t.Errorf("%v.internal() = %v, want %v", e, got, want)
-		}
-	}
-}
-
 func TestTriggerEventString(t *testing.T) {
 	for _, tc := range []struct {
 		e    TriggerEvent
