@@ -154,9 +154,11 @@ func TestSharedMachinesConcurrently(t *testing.T) {
 	errs := make([]error, goroutines)
 	var wg sync.WaitGroup
 	for g := range goroutines {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			digests[g], kinds[g], errs[g] = runShared(shared, uint64(g), calls)
-		})
+		}()
 	}
 	wg.Wait()
 	for g, err := range errs {

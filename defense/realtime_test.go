@@ -367,7 +367,9 @@ func TestRealTimeConcurrent(t *testing.T) {
 	const goroutines, perGoroutine = 4, 2000
 	var wg sync.WaitGroup
 	for g := range goroutines {
-		wg.Go(func() {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			for i := range perGoroutine {
 				if g%2 == 0 {
 					d.NormalQueued()
@@ -380,7 +382,7 @@ func TestRealTimeConcurrent(t *testing.T) {
 					time.Sleep(100 * time.Microsecond)
 				}
 			}
-		})
+		}()
 	}
 	wg.Wait()
 	d.Close()
