@@ -269,8 +269,10 @@ func (b Beta) check() error {
 
 // Sample draws one value: a draw from the distribution plus Start, then
 // clamped as the Dist documentation says. The result is always finite and
-// >= 0. A Dist that does not validate still samples without panicking, but
-// its values are meaningless.
+// >= 0 (never -0). Sampling allocates nothing and, for every parameter set
+// that validates, uses a bounded number of random numbers on average (at
+// most a few dozen). A Dist that does not validate still samples without
+// panicking or looping for long, but its values are meaningless.
 func (d Dist) Sample(rng rand.Source) float64 {
 	s := d.draw(rng) + d.Start
 	if !finite(s) {
@@ -319,12 +321,24 @@ func float64Open01(rng rand.Source) float64 {
 	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - 1
 }
 
+// float64OpenClosed01 is 1 - float64Open01: a float64 in (0, 1], for the
+// logarithms the samplers below take.
+func float64OpenClosed01(rng rand.Source) float64 {
+	return 1 - float64Open01(rng)
+}
+
 // float32Open01 is float64Open01 at float32 precision, from the high 32 bits
 // of one 64-bit draw. Transition choice uses it.
 func float32Open01(rng rand.Source) float32 {
 	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
 }
 
+// The per-type samplers. Each returns a raw draw; Dist.Sample adds Start and
+// clamps.
+
+// sample reproduces the reference bit for bit: the constant Low without a
+// draw when the range is empty, else Low plus one uniform draw times the
+// width.
 func (u Uniform) sample(rng rand.Source) float64 {
 	if u.Low == u.High {
 		return u.Low
@@ -332,6 +346,71 @@ func (u Uniform) sample(rng rand.Source) float64 {
 	// The conversion keeps the multiplication rounded on its own: fused
 	// into the addition (FMA) the last bit could differ from the reference.
 	return float64(float64Open01(rng)*(u.High-u.Low)) + u.Low
+}
+
+// sample is gonum's: a ziggurat standard normal, scaled and shifted.
+func (n Normal) sample(rng rand.Source) float64 {
+	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
+}
+
+// sample uses Azzalini's construction: with d = shape/sqrt(1+shape^2) and
+// u0, v independent standard normals, u1 = d*u0 + sqrt(1-d^2)*v is
+// skew-normal when its sign is flipped whenever u0 < 0.
+func (s SkewNormal) sample(rng rand.Source) float64 {
+	r := rand.New(rng)
+	u0, v := r.NormFloat64(), r.NormFloat64()
+	d := s.Shape / math.Sqrt(1+s.Shape*s.Shape)
+	u1 := d*u0 + math.Sqrt(1-d*d)*v
+	if u0 < 0 {
+		u1 = -u1
+	}
+	return s.Location + s.Scale*u1
+}
+
+// sample is gonum's: exp of a normal draw.
+func (l LogNormal) sample(rng rand.Source) float64 {
+	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
+}
+
+func (b Binomial) sample(rng rand.Source) float64 {
+	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
+}
+
+// sample inverts the distribution function with one draw: failures =
+// floor(ln U / ln(1-p)) for U uniform on (0, 1], since P(failures >= k) =
+// P(U <= (1-p)^k) = (1-p)^k. U is never below 2^-52, so with p >= 1e-9 a
+// draw is at most about 3.6e10; probability 0 (no success ever) gives
+// 2^64-1 as the reference does, probability 1 gives 0, both without a draw.
+func (g Geometric) sample(rng rand.Source) float64 {
+	switch g.Probability {
+	case 1:
+		return 0
+	case 0:
+		return math.MaxUint64
+	}
+	return math.Floor(math.Log(float64OpenClosed01(rng)) / math.Log1p(-g.Probability))
+}
+
+// sample is gonum's: Scale * exp(E/Shape) for a standard exponential E.
+func (p Pareto) sample(rng rand.Source) float64 {
+	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
+}
+
+func (p Poisson) sample(rng rand.Source) float64 {
+	return distuv.Poisson{Lambda: p.Lambda, Src: rng}.Rand()
+}
+
+// sample is gonum's: Scale * (-ln(1-U))^(1/Shape) for one uniform U.
+func (w Weibull) sample(rng rand.Source) float64 {
+	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
+}
+
+func (g Gamma) sample(rng rand.Source) float64 {
+	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
+}
+
+func (b Beta) sample(rng rand.Source) float64 {
+	return distuv.Beta{Alpha: b.Alpha, Beta: b.Beta, Src: rng}.Rand()
 }
 
 // String returns the distribution with its parameters, such as
@@ -393,79 +472,28 @@ func saturatingUint64(f float64) uint64 {
 // microseconds.
 const maxSampledMicros = 24 * 60 * 60 * 1e6
 
-// sampleMicros samples d as a timeout or duration in whole microseconds:
-// capped at one day, then rounded half away from zero.
+// roundMicros turns a sampled value into whole microseconds: capped at one
+// day first, then rounded half away from zero (2.5 gives 3), saturating as
+// saturatingUint64 does (NaN and negatives give 0).
+func roundMicros(x float64) uint64 {
+	return saturatingUint64(math.Round(math.Min(x, maxSampledMicros)))
+}
+
+// sampleMicros samples d as a timeout or duration in whole microseconds
+// (see roundMicros).
 func sampleMicros(d Dist, rng rand.Source) uint64 {
-	return saturatingUint64(math.Round(math.Min(d.Sample(rng), maxSampledMicros)))
+	return roundMicros(d.Sample(rng))
 }
 
 // noLimit is the state limit of an action without a limit distribution.
 const noLimit = math.MaxUint64
 
 // sampleLimit samples a state limit: the sample rounded half away from
-// zero, or noLimit when there is no limit distribution.
+// zero, saturating at 2^64-1 (no cap), or noLimit without drawing when
+// there is no limit distribution.
 func sampleLimit(d *Dist, rng rand.Source) uint64 {
 	if d == nil {
 		return noLimit
 	}
 	return saturatingUint64(math.Round(d.Sample(rng)))
-}
-
-func (n Normal) sample(rng rand.Source) float64 {
-	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
-}
-
-// sample uses Azzalini's construction: with d = shape/sqrt(1+shape^2) and
-// u0, v independent standard normals, u1 = d*u0 + sqrt(1-d^2)*v is
-// skew-normal when its sign is flipped whenever u0 < 0.
-func (s SkewNormal) sample(rng rand.Source) float64 {
-	r := rand.New(rng)
-	u0, v := r.NormFloat64(), r.NormFloat64()
-	d := s.Shape / math.Sqrt(1+s.Shape*s.Shape)
-	u1 := d*u0 + math.Sqrt(1-d*d)*v
-	if u0 < 0 {
-		u1 = -u1
-	}
-	return s.Location + s.Scale*u1
-}
-
-func (l LogNormal) sample(rng rand.Source) float64 {
-	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
-}
-
-func (b Binomial) sample(rng rand.Source) float64 {
-	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
-}
-
-// sample inverts the distribution function: failures = floor(ln U /
-// ln(1-p)) with U uniform on (0, 1].
-func (g Geometric) sample(rng rand.Source) float64 {
-	switch {
-	case g.Probability == 1:
-		return 0
-	case g.Probability == 0:
-		return math.MaxUint64
-	}
-	u := 1 - float64Open01(rng)
-	return math.Floor(math.Log(u) / math.Log1p(-g.Probability))
-}
-
-func (p Pareto) sample(rng rand.Source) float64 {
-	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
-}
-
-func (p Poisson) sample(rng rand.Source) float64 {
-	return distuv.Poisson{Lambda: p.Lambda, Src: rng}.Rand()
-}
-
-func (w Weibull) sample(rng rand.Source) float64 {
-	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
-}
-
-func (g Gamma) sample(rng rand.Source) float64 {
-	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
-}
-
-func (b Beta) sample(rng rand.Source) float64 {
-	return distuv.Beta{Alpha: b.Alpha, Beta: b.Beta, Src: rng}.Rand()
 }

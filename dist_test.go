@@ -1,0 +1,389 @@
+package maybenot
+
+import (
+	"errors"
+	"math"
+	"testing"
+
+	"github.com/maybenot-go/maybenot/internal/splitmix"
+)
+
+// scriptedSource returns its values in turn (wrapping around) and counts
+// the draws made.
+type scriptedSource struct {
+	vals  []uint64
+	draws int
+}
+
+func (s *scriptedSource) Uint64() uint64 {
+	v := s.vals[s.draws%len(s.vals)]
+	s.draws++
+	return v
+}
+
+func TestDistValidate(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	tests := []struct {
+		name string
+		typ  DistType
+		ok   bool
+	}{
+		// The reference's own cases, one valid and one invalid per type.
+		{"uniform constant", Uniform{Low: 10, High: 10}, true},
+		{"uniform low > high", Uniform{Low: 15, High: 5}, false},
+		{"normal", Normal{Mean: 100, Stdev: 15}, true},
+		{"normal infinite stdev", Normal{Mean: 100, Stdev: inf}, false},
+		{"skewnormal", SkewNormal{Location: 100, Scale: 15, Shape: -3}, true},
+		{"skewnormal infinite shape", SkewNormal{Location: 100, Scale: 15, Shape: inf}, false},
+		{"lognormal", LogNormal{Mu: 100, Sigma: 15}, true},
+		{"lognormal infinite sigma", LogNormal{Mu: 100, Sigma: inf}, false},
+		{"binomial", Binomial{Trials: 10, Probability: 0.5}, true},
+		{"binomial p > 1", Binomial{Trials: 10, Probability: 1.1}, false},
+		{"geometric", Geometric{Probability: 0.5}, true},
+		{"geometric p > 1", Geometric{Probability: 1.1}, false},
+		{"pareto", Pareto{Scale: 1, Shape: 0.5}, true},
+		{"pareto negative scale", Pareto{Scale: -1, Shape: 0.5}, false},
+		{"poisson", Poisson{Lambda: 1}, true},
+		{"poisson negative lambda", Poisson{Lambda: -1}, false},
+		{"weibull", Weibull{Scale: 1, Shape: 0.5}, true},
+		{"weibull negative shape", Weibull{Scale: 1, Shape: -0.5}, false},
+		{"gamma", Gamma{Scale: 1, Shape: 0.5}, true},
+		{"gamma negative shape", Gamma{Scale: 1, Shape: -0.5}, false},
+		{"beta", Beta{Alpha: 1, Beta: 0.5}, true},
+		{"beta negative beta", Beta{Alpha: 1, Beta: -0.5}, false},
+
+		// The edges of each rule.
+		{"uniform range", Uniform{Low: -1, High: 1}, true},
+		{"uniform widest", Uniform{Low: 0, High: math.MaxFloat64}, true},
+		{"uniform range overflows", Uniform{Low: -math.MaxFloat64, High: math.MaxFloat64}, false},
+		{"uniform NaN low", Uniform{Low: nan, High: 1}, false},
+		{"uniform NaN high", Uniform{Low: 0, High: nan}, false},
+		{"uniform infinite high", Uniform{Low: 0, High: inf}, false},
+		{"uniform infinite low", Uniform{Low: -inf, High: 0}, false},
+		{"normal NaN stdev", Normal{Mean: 0, Stdev: nan}, false},
+		{"normal negative stdev", Normal{Mean: 0, Stdev: -1}, true},
+		{"normal NaN mean", Normal{Mean: nan, Stdev: 1}, true},
+		{"skewnormal zero scale", SkewNormal{Location: 0, Scale: 0, Shape: 1}, false},
+		{"skewnormal negative scale", SkewNormal{Location: 0, Scale: -1, Shape: 1}, false},
+		{"skewnormal infinite scale", SkewNormal{Location: 0, Scale: inf, Shape: 1}, false},
+		{"skewnormal NaN shape", SkewNormal{Location: 0, Scale: 1, Shape: nan}, false},
+		{"skewnormal huge shape", SkewNormal{Location: 0, Scale: 1, Shape: -1e300}, true},
+		{"lognormal NaN sigma", LogNormal{Mu: 0, Sigma: nan}, false},
+		{"lognormal negative sigma", LogNormal{Mu: 0, Sigma: -1}, true},
+		{"binomial p 0", Binomial{Trials: 10, Probability: 0}, true},
+		{"binomial p 1", Binomial{Trials: 10, Probability: 1}, true},
+		{"binomial p min", Binomial{Trials: 10, Probability: 1e-9}, true},
+		{"binomial p below min", Binomial{Trials: 10, Probability: 9.99e-10}, false},
+		{"binomial p negative", Binomial{Trials: 10, Probability: -0.1}, false},
+		{"binomial p NaN", Binomial{Trials: 10, Probability: nan}, false},
+		{"binomial trials 0", Binomial{Trials: 0, Probability: 0.5}, true},
+		{"binomial trials 1e9", Binomial{Trials: 1_000_000_000, Probability: 0.5}, true},
+		{"binomial trials above 1e9", Binomial{Trials: 1_000_000_001, Probability: 0.5}, false},
+		{"geometric p 0", Geometric{Probability: 0}, true},
+		{"geometric p 1", Geometric{Probability: 1}, true},
+		{"geometric p min", Geometric{Probability: 1e-9}, true},
+		{"geometric p below min", Geometric{Probability: 5e-10}, false},
+		{"geometric p negative", Geometric{Probability: -0.5}, false},
+		{"geometric p NaN", Geometric{Probability: nan}, false},
+		{"geometric p infinite", Geometric{Probability: inf}, false},
+		{"pareto zero scale", Pareto{Scale: 0, Shape: 1}, false},
+		{"pareto zero shape", Pareto{Scale: 1, Shape: 0}, false},
+		{"pareto NaN shape", Pareto{Scale: 1, Shape: nan}, false},
+		{"pareto tiny", Pareto{Scale: 5e-324, Shape: 5e-324}, true},
+		{"poisson zero", Poisson{Lambda: 0}, false},
+		{"poisson tiny", Poisson{Lambda: 5e-324}, true},
+		{"poisson max", Poisson{Lambda: 1.844e19}, true},
+		{"poisson above max", Poisson{Lambda: 1.8440000000000002e19}, false},
+		{"poisson infinite", Poisson{Lambda: inf}, false},
+		{"poisson NaN", Poisson{Lambda: nan}, false},
+		{"weibull zero scale", Weibull{Scale: 0, Shape: 1}, false},
+		{"weibull NaN scale", Weibull{Scale: nan, Shape: 1}, false},
+		{"gamma zero scale", Gamma{Scale: 0, Shape: 1}, false},
+		{"gamma negative scale", Gamma{Scale: -2, Shape: 1}, false},
+		{"gamma NaN shape", Gamma{Scale: 1, Shape: nan}, false},
+		{"beta zero alpha", Beta{Alpha: 0, Beta: 1}, false},
+		{"beta NaN alpha", Beta{Alpha: nan, Beta: 1}, false},
+		{"beta huge", Beta{Alpha: 1e300, Beta: 1e300}, true},
+		{"no type", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Dist{Type: tt.typ}.Validate()
+			if (err == nil) != tt.ok {
+				t.Fatalf("Validate() = %v, want ok %v", err, tt.ok)
+			}
+			if err != nil && !errors.Is(err, ErrInvalidMachine) {
+				t.Errorf("error %v does not wrap ErrInvalidMachine", err)
+			}
+		})
+	}
+}
+
+// TestSampleClamp checks Start and Max, with constant distributions so the
+// expected values are exact.
+func TestSampleClamp(t *testing.T) {
+	tests := []struct {
+		name string
+		d    Dist
+		want float64
+	}{
+		// The reference's cases.
+		{"start added", Dist{Type: Uniform{Low: 0, High: 0}, Start: 5}, 5},
+		{"max caps", Dist{Type: Uniform{Low: 10, High: 10}, Max: 5}, 5},
+		{"negative clamped to 0", Dist{Type: Uniform{Low: -20, High: -20}}, 0},
+		{"negative range clamped to 0", Dist{Type: Uniform{Low: -20, High: -10}}, 0},
+
+		{"negative start", Dist{Type: Uniform{Low: 10, High: 10}, Start: -3}, 7},
+		{"start drives below 0", Dist{Type: Uniform{Low: 10, High: 10}, Start: -30}, 0},
+		{"max includes start", Dist{Type: Uniform{Low: 10, High: 10}, Start: 5, Max: 12}, 12},
+		{"max above sample", Dist{Type: Uniform{Low: 10, High: 10}, Max: 50}, 10},
+		{"max 0 is no cap", Dist{Type: Uniform{Low: 10, High: 10}, Max: 0}, 10},
+		{"negative max is no cap", Dist{Type: Uniform{Low: 10, High: 10}, Max: -1}, 10},
+		{"NaN max is no cap", Dist{Type: Uniform{Low: 10, High: 10}, Max: math.NaN()}, 10},
+		{"NaN start", Dist{Type: Uniform{Low: 10, High: 10}, Start: math.NaN()}, 0},
+		{"infinite start", Dist{Type: Uniform{Low: 10, High: 10}, Start: math.Inf(1)}, 0},
+		{"sum overflows", Dist{Type: Uniform{Low: math.MaxFloat64, High: math.MaxFloat64}, Start: math.MaxFloat64}, 0},
+		{"negative zero", Dist{Type: Uniform{Low: math.Copysign(0, -1), High: math.Copysign(0, -1)}}, 0},
+		{"no type", Dist{}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &scriptedSource{vals: []uint64{math.MaxUint64}}
+			got := tt.d.Sample(src)
+			if got != tt.want || math.Signbit(got) {
+				t.Errorf("Sample() = %v, want %v", got, tt.want)
+			}
+			wantDraws := 1
+			if u, ok := tt.d.Type.(Uniform); !ok || u.Low == u.High {
+				wantDraws = 0
+			}
+			if src.draws != wantDraws {
+				t.Errorf("drew %d random numbers, want %d", src.draws, wantDraws)
+			}
+		})
+	}
+}
+
+// TestSampleNaNInfRobustness ports the reference's robustness test: heavy
+// tails and huge values still give finite samples in range.
+func TestSampleNaNInfRobustness(t *testing.T) {
+	rng := splitmix.New(1)
+	check := func(d Dist, n int, max float64) {
+		t.Helper()
+		for range n {
+			x := d.Sample(rng)
+			if !finite(x) || x < 0 || x > max {
+				t.Fatalf("%v: sample %v, want finite in [0, %v]", d, x, max)
+			}
+		}
+	}
+	check(Dist{Type: Normal{Mean: 0, Stdev: 1e300}}, 100, math.MaxFloat64)
+	check(Dist{Type: Pareto{Scale: 1, Shape: 0.1}, Max: 1000}, 100, 1000)
+	check(Dist{Type: Uniform{Low: 1e300, High: 1e300}, Start: 1e300}, 1, math.MaxFloat64)
+	d := Dist{Type: Uniform{Low: 100, High: 200}, Max: 50}
+	for range 20 {
+		if x := d.Sample(rng); x != 50 {
+			t.Fatalf("%v: sample %v, want 50", d, x)
+		}
+	}
+}
+
+// TestCounterSampleValue ports the reference's
+// sample_value_overflow_protection and adds the cases without a draw.
+func TestCounterSampleValue(t *testing.T) {
+	tests := []struct {
+		name  string
+		dist  *Dist
+		want  uint64
+		draws int
+	}{
+		{"huge saturates", &Dist{Type: Uniform{Low: math.MaxFloat64, High: math.MaxFloat64}}, math.MaxUint64, 0},
+		{"negative gives 0", &Dist{Type: Uniform{Low: -1000, High: -500}}, 0, 1},
+		{"NaN gives 0", &Dist{Type: Normal{Mean: math.NaN(), Stdev: 1}}, 0, -1},
+		{"no dist gives 1", nil, 1, 0},
+		{"truncated", &Dist{Type: Uniform{Low: 2.9, High: 2.9}}, 2, 0},
+		{"truncated not rounded", &Dist{Type: Uniform{Low: 0.5, High: 0.5}}, 0, 0},
+		{"2^64 saturates", &Dist{Type: Uniform{Low: 1 << 64, High: 1 << 64}}, math.MaxUint64, 0},
+		{"below 2^64", &Dist{Type: Uniform{Low: 18446744073709549568, High: 18446744073709549568}}, 18446744073709549568, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &Counter{Operation: CounterIncrement, Dist: tt.dist}
+			src := &scriptedSource{vals: []uint64{1 << 63, 12345, 1 << 62}}
+			if got := c.sampleValue(src); got != tt.want {
+				t.Errorf("sampleValue() = %d, want %d", got, tt.want)
+			}
+			if tt.draws >= 0 && src.draws != tt.draws {
+				t.Errorf("drew %d random numbers, want %d", src.draws, tt.draws)
+			}
+		})
+	}
+}
+
+func TestSaturatingUint64(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want uint64
+	}{
+		{math.NaN(), 0},
+		{math.Inf(-1), 0},
+		{-math.MaxFloat64, 0},
+		{-1, 0},
+		{-0.5, 0},
+		{math.Copysign(0, -1), 0},
+		{0, 0},
+		{math.SmallestNonzeroFloat64, 0},
+		{0.999999, 0},
+		{1, 1},
+		{1.9999999, 1},
+		{4503599627370495.5, 4503599627370495},
+		{1 << 53, 1 << 53},
+		{1 << 63, 1 << 63},
+		{18446744073709549568, 18446744073709549568}, // the largest float64 below 2^64
+		{1 << 64, math.MaxUint64},
+		{1e300, math.MaxUint64},
+		{math.MaxFloat64, math.MaxUint64},
+		{math.Inf(1), math.MaxUint64},
+	}
+	for _, tt := range tests {
+		if got := saturatingUint64(tt.in); got != tt.want {
+			t.Errorf("saturatingUint64(%v) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestRoundMicros(t *testing.T) {
+	const day = 86_400_000_000
+	tests := []struct {
+		in   float64
+		want uint64
+	}{
+		{0, 0},
+		{0.49999999999999994, 0}, // the float64 just below 0.5
+		{0.5, 1},
+		{1.5, 2},
+		{2.5, 3}, // half away from zero, not to even
+		{3.5, 4},
+		{1234.4999, 1234},
+		{1234.5, 1235},
+		{-0.4, 0},
+		{-0.5, 0}, // rounds to -1, then saturates to 0
+		{-2.5, 0},
+		{-1e300, 0},
+		{math.NaN(), 0},
+		{math.Inf(-1), 0},
+		{day - 0.6, day - 1},
+		{day - 0.5, day},
+		{day, day},
+		{day + 0.5, day}, // capped before rounding
+		{day + 1, day},
+		{1e300, day},
+		{math.Inf(1), day},
+	}
+	for _, tt := range tests {
+		if got := roundMicros(tt.in); got != tt.want {
+			t.Errorf("roundMicros(%v) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
+
+func TestSampleMicrosAndLimit(t *testing.T) {
+	constant := func(v float64) Dist { return Dist{Type: Uniform{Low: v, High: v}} }
+	tests := []struct {
+		name              string
+		d                 Dist
+		wantMicros, limit uint64
+	}{
+		{"half", constant(0.5), 1, 1},
+		{"two and a half", constant(2.5), 3, 3},
+		{"just under half", constant(2.4999999999999996), 2, 2},
+		{"negative", constant(-2.5), 0, 0},
+		{"one day", constant(86_400e6), 86_400_000_000, 86_400_000_000},
+		{"over a day", constant(86_400e6 + 0.5), 86_400_000_000, 86_400_000_001},
+		{"huge", constant(1e30), 86_400_000_000, math.MaxUint64},
+		{"start and max", Dist{Type: Uniform{Low: 1, High: 1}, Start: 1.5, Max: 2.5}, 3, 3},
+		{"uniform draw", Dist{Type: Uniform{Low: 0, High: 3}}, 2, 2}, // 0.5 * 3 = 1.5 rounds to 2
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			src := &scriptedSource{vals: []uint64{1 << 63}}
+			if got := sampleMicros(tt.d, src); got != tt.wantMicros {
+				t.Errorf("sampleMicros() = %d, want %d", got, tt.wantMicros)
+			}
+			if got := sampleLimit(&tt.d, src); got != tt.limit {
+				t.Errorf("sampleLimit() = %d, want %d", got, tt.limit)
+			}
+		})
+	}
+	src := &scriptedSource{vals: []uint64{1 << 63}}
+	if got := sampleLimit(nil, src); got != math.MaxUint64 || src.draws != 0 {
+		t.Errorf("sampleLimit(nil) = %d after %d draws, want 2^64-1 without a draw", got, src.draws)
+	}
+}
+
+func TestFloatDraws(t *testing.T) {
+	tests := []struct {
+		x   uint64
+		f64 float64
+		f32 float32
+	}{
+		{0, 0, 0},
+		{math.MaxUint64, 1 - 0x1p-52, 1 - 0x1p-23},
+		{1 << 63, 0.5, 0.5},
+		{1 << 62, 0.25, 0.25},
+		{0xFFF, 0, 0},                                            // below both: ignored
+		{1 << 12, 0x1p-52, 0},                                    // the lowest bit float64 keeps
+		{0xFFFF_FFFF, 0x1p-32 - 0x1p-52, 0},                      // only the high 32 bits reach float32
+		{1 << 41, 0x1p-23, 0x1p-23},                              // the lowest bit float32 keeps
+		{0x1FF << 32, 0x1FFp-32, 0},                              // high half below 2^9: float32 0
+		{0x0123_4567_89AB_CDEF, 0x0123456789ABCp-52, 0x91A2p-23}, // 0x01234567 >> 9
+	}
+	for _, tt := range tests {
+		src := &scriptedSource{vals: []uint64{tt.x}}
+		if got := float64Open01(src); got != tt.f64 {
+			t.Errorf("float64Open01(%#x) = %v, want %v", tt.x, got, tt.f64)
+		}
+		if got := float32Open01(src); got != tt.f32 {
+			t.Errorf("float32Open01(%#x) = %v, want %v", tt.x, got, tt.f32)
+		}
+		if got, want := float64OpenClosed01(src), 1-tt.f64; got != want {
+			t.Errorf("float64OpenClosed01(%#x) = %v, want %v", tt.x, got, want)
+		}
+		if src.draws != 3 {
+			t.Errorf("three conversions of %#x drew %d numbers, want 3", tt.x, src.draws)
+		}
+	}
+}
+
+// TestUniformSample checks the one-draw formula and the constant case.
+func TestUniformSample(t *testing.T) {
+	tests := []struct {
+		u     Uniform
+		x     uint64
+		want  float64
+		draws int
+	}{
+		{Uniform{Low: 1, High: 3}, 1 << 63, 2, 1},
+		{Uniform{Low: 1, High: 3}, 0, 1, 1},
+		{Uniform{Low: -4, High: 4}, 1 << 62, -2, 1},
+		{Uniform{Low: 0, High: 1}, math.MaxUint64, 1 - 0x1p-52, 1},
+		{Uniform{Low: 7, High: 7}, 1 << 63, 7, 0},
+		{Uniform{Low: -math.MaxFloat64 / 2, High: math.MaxFloat64 / 2}, 1 << 63, 0, 1},
+		// Fused into one FMA, u*(high-low) + low would round to the float64
+		// below this one (checked below).
+		{Uniform{Low: 0.7, High: 1}, 0x3c6ef372fe94f82a, math.Float64frombits(0x3fe8aa8f87832596), 1},
+	}
+	for _, tt := range tests {
+		src := &scriptedSource{vals: []uint64{tt.x}}
+		got := tt.u.sample(src)
+		if math.Float64bits(got) != math.Float64bits(tt.want) || src.draws != tt.draws {
+			t.Errorf("%+v with %#x: got %v after %d draws, want %v after %d", tt.u, tt.x, got, src.draws, tt.want, tt.draws)
+		}
+	}
+	u := math.Float64frombits(0x3c6ef372fe94f82a>>12|0x3FF0000000000000) - 1
+	width, low := 1.0, 0.7
+	width -= low
+	if fused := math.FMA(u, width, low); fused == math.Float64frombits(0x3fe8aa8f87832596) {
+		t.Errorf("the FMA case does not tell fused from separate rounding")
+	}
+}
