@@ -1,8 +1,11 @@
 package maybenot
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/maybenot-go/maybenot/internal/splitmix"
@@ -385,5 +388,196 @@ func TestUniformSample(t *testing.T) {
 	width -= low
 	if fused := math.FMA(u, width, low); fused == math.Float64frombits(0x3fe8aa8f87832596) {
 		t.Errorf("the FMA case does not tell fused from separate rounding")
+	}
+}
+
+// ksCritical is the two-sample Kolmogorov-Smirnov critical value at level
+// 0.001 for samples of sizes n and m: c(α)·sqrt((n+m)/(n·m)) with c(α) =
+// sqrt(-ln(α/2)/2), about 1.9495. A one-sample test is the limit m -> ∞.
+func ksCritical(n, m int) float64 {
+	c := math.Sqrt(-math.Log(0.001/2) / 2)
+	if m == 0 {
+		return c / math.Sqrt(float64(n))
+	}
+	return c * math.Sqrt(float64(n+m)/float64(n*m))
+}
+
+// ksTwoSample returns the two-sample statistic D = sup |F_x - F_y|, sorting
+// x and y in place. All copies of a value are stepped over in both samples
+// before the two empirical distribution functions are compared, so a value
+// repeated many times (common in discrete distributions, and where Max
+// clamps) is one jump of each function, as it must be.
+func ksTwoSample(x, y []float64) float64 {
+	slices.Sort(x)
+	slices.Sort(y)
+	n, m := float64(len(x)), float64(len(y))
+	var i, j int
+	var d float64
+	for i < len(x) && j < len(y) {
+		v := min(x[i], y[j])
+		for i < len(x) && x[i] == v {
+			i++
+		}
+		for j < len(y) && y[j] == v {
+			j++
+		}
+		d = max(d, math.Abs(float64(i)/n-float64(j)/m))
+	}
+	return d
+}
+
+func TestKSTwoSample(t *testing.T) {
+	tests := []struct {
+		x, y []float64
+		want float64
+	}{
+		{[]float64{1, 2, 3}, []float64{3, 2, 1}, 0},
+		{[]float64{1, 1, 1}, []float64{2, 2, 2}, 1},
+		{[]float64{0, 0, 1, 1}, []float64{0, 1, 1, 1}, 0.25}, // without merging ties: 0.5
+		{[]float64{5, 5, 5, 5}, []float64{5, 5}, 0},          // all tied: identical
+		{[]float64{1, 2, 3, 4}, []float64{2.5, 2.5}, 0.5},    // F_x(2) = 0.5, F_y(2) = 0
+		{[]float64{0, 0, 0, 1}, []float64{0, 1, 1, 1, 1, 1}, 0.75 - 1.0/6},
+	}
+	for _, tt := range tests {
+		if got := ksTwoSample(slices.Clone(tt.x), slices.Clone(tt.y)); math.Abs(got-tt.want) > 1e-15 {
+			t.Errorf("ksTwoSample(%v, %v) = %v, want %v", tt.x, tt.y, got, tt.want)
+		}
+	}
+	if c := ksCritical(5000, 5000); math.Abs(c-1.9495*math.Sqrt(2.0/5000)) > 1e-5 {
+		t.Errorf("ksCritical(5000, 5000) = %v", c)
+	}
+}
+
+// samplesCase is one line of samples.jsonl.
+type samplesCase struct {
+	Dist    samplesDist `json:"dist"`
+	Seed    uint64      `json:"seed"`
+	N       int         `json:"n"`
+	Samples []float64   `json:"samples"`
+}
+
+// samplesDist is the reference's JSON form of a Dist (serde's): the type is
+// an object with one key, the variant's name.
+type samplesDist struct {
+	Dist  map[string]samplesParams `json:"dist"`
+	Start float64                  `json:"start"`
+	Max   float64                  `json:"max"`
+}
+
+// samplesParams holds the fields of every variant; each uses its own.
+type samplesParams struct {
+	Low         float64 `json:"low"`
+	High        float64 `json:"high"`
+	Mean        float64 `json:"mean"`
+	Stdev       float64 `json:"stdev"`
+	Location    float64 `json:"location"`
+	Scale       float64 `json:"scale"`
+	Shape       float64 `json:"shape"`
+	Mu          float64 `json:"mu"`
+	Sigma       float64 `json:"sigma"`
+	Trials      uint64  `json:"trials"`
+	Probability float64 `json:"probability"`
+	Lambda      float64 `json:"lambda"`
+	Alpha       float64 `json:"alpha"`
+	Beta        float64 `json:"beta"`
+}
+
+func (s samplesDist) toDist() (Dist, error) {
+	if len(s.Dist) != 1 {
+		return Dist{}, fmt.Errorf("dist has %d keys, want 1", len(s.Dist))
+	}
+	d := Dist{Start: s.Start, Max: s.Max}
+	for name, p := range s.Dist {
+		switch name {
+		case "Uniform":
+			d.Type = Uniform{Low: p.Low, High: p.High}
+		case "Normal":
+			d.Type = Normal{Mean: p.Mean, Stdev: p.Stdev}
+		case "SkewNormal":
+			d.Type = SkewNormal{Location: p.Location, Scale: p.Scale, Shape: p.Shape}
+		case "LogNormal":
+			d.Type = LogNormal{Mu: p.Mu, Sigma: p.Sigma}
+		case "Binomial":
+			d.Type = Binomial{Trials: p.Trials, Probability: p.Probability}
+		case "Geometric":
+			d.Type = Geometric{Probability: p.Probability}
+		case "Pareto":
+			d.Type = Pareto{Scale: p.Scale, Shape: p.Shape}
+		case "Poisson":
+			d.Type = Poisson{Lambda: p.Lambda}
+		case "Weibull":
+			d.Type = Weibull{Scale: p.Scale, Shape: p.Shape}
+		case "Gamma":
+			d.Type = Gamma{Scale: p.Scale, Shape: p.Shape}
+		case "Beta":
+			d.Type = Beta{Alpha: p.Alpha, Beta: p.Beta}
+		default:
+			return Dist{}, fmt.Errorf("unknown distribution %q", name)
+		}
+	}
+	return d, nil
+}
+
+// TestConformanceSamples compares with samples the reference drew: Uniform
+// bit for bit from the same SplitMix64 seed, every other type by a
+// two-sample Kolmogorov-Smirnov test at the 0.001 level against as many
+// samples of ours, drawn from a fixed seed of our own.
+func TestConformanceSamples(t *testing.T) {
+	lines := conformanceLines(t, "samples.jsonl")
+	var exact, exactCases, ksPass, ksCases int
+	var worstRatio float64
+	var worst string
+	for i, line := range lines {
+		var c samplesCase
+		if err := json.Unmarshal(line, &c); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		d, err := c.Dist.toDist()
+		if err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if err := d.Validate(); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if len(c.Samples) != c.N || c.N == 0 {
+			t.Fatalf("line %d: %d samples, n = %d", i+1, len(c.Samples), c.N)
+		}
+		if _, ok := d.Type.(Uniform); ok {
+			exactCases++
+			rng := splitmix.New(c.Seed)
+			same := true
+			for j, want := range c.Samples {
+				if got := d.Sample(rng); math.Float64bits(got) != math.Float64bits(want) {
+					t.Errorf("line %d (%v), sample %d: got %v, want %v", i+1, d, j, got, want)
+					same = false
+					break
+				}
+			}
+			if same {
+				exact++
+			}
+			continue
+		}
+		ksCases++
+		rng := splitmix.New(0x5EED_0000 + uint64(i))
+		ours := make([]float64, c.N)
+		for j := range ours {
+			ours[j] = d.Sample(rng)
+		}
+		dstat := ksTwoSample(ours, slices.Clone(c.Samples))
+		crit := ksCritical(len(ours), len(c.Samples))
+		if dstat >= crit {
+			t.Errorf("line %d (%v): KS D = %.4f >= critical %.4f", i+1, d, dstat, crit)
+		} else {
+			ksPass++
+		}
+		if r := dstat / crit; r > worstRatio {
+			worstRatio = r
+			worst = fmt.Sprintf("%v: D = %.4f, critical %.4f", d, dstat, crit)
+		}
+	}
+	t.Logf("uniform exact %d/%d; KS passes %d/%d; worst %s", exact, exactCases, ksPass, ksCases, worst)
+	if exactCases == 0 || ksCases == 0 {
+		t.Errorf("samples.jsonl lacks uniform or other cases")
 	}
 }
