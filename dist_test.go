@@ -426,6 +426,18 @@ func ksTwoSample(x, y []float64) float64 {
 	return d
 }
 
+// ksOneSample returns D = sup |F_x - cdf| for a continuous cdf, sorting x.
+func ksOneSample(x []float64, cdf func(float64) float64) float64 {
+	slices.Sort(x)
+	n := float64(len(x))
+	var d float64
+	for i, v := range x {
+		f := cdf(v)
+		d = max(d, float64(i+1)/n-f, f-float64(i)/n)
+	}
+	return d
+}
+
 func TestKSTwoSample(t *testing.T) {
 	tests := []struct {
 		x, y []float64
@@ -579,5 +591,106 @@ func TestConformanceSamples(t *testing.T) {
 	t.Logf("uniform exact %d/%d; KS passes %d/%d; worst %s", exact, exactCases, ksPass, ksCases, worst)
 	if exactCases == 0 || ksCases == 0 {
 		t.Errorf("samples.jsonl lacks uniform or other cases")
+	}
+}
+
+// drawN returns n raw draws (no Start, no clamping) of typ from seed.
+func drawN(typ DistType, n int, seed uint64) []float64 {
+	rng := splitmix.New(seed)
+	d := Dist{Type: typ}
+	xs := make([]float64, n)
+	for i := range xs {
+		xs[i] = d.draw(rng)
+	}
+	return xs
+}
+
+// TestPoissonZeroAtMeanTen guards against rejecting k = 0 in the rejection
+// method (gonum's sampler does): 0 must come up about e^-10 of the time.
+func TestPoissonZeroAtMeanTen(t *testing.T) {
+	const n = 2_000_000
+	var zeros float64
+	for _, x := range drawN(Poisson{Lambda: 10}, n, 7) {
+		if x == 0 {
+			zeros++
+		}
+	}
+	want := n * math.Exp(-10)
+	if math.Abs(zeros-want) > 5*math.Sqrt(want) {
+		t.Errorf("%v zeros in %d draws, want about %.0f", zeros, n, want)
+	}
+}
+
+// TestPoissonHugeMean checks that at the largest means the draws,
+// standardised, are standard normal.
+func TestPoissonHugeMean(t *testing.T) {
+	const n = 50000
+	for i, lambda := range []float64{1e12, 1e15, 1e18, 1.844e19} {
+		xs := drawN(Poisson{Lambda: lambda}, n, 300+uint64(i))
+		var sum, sum2 float64
+		for j, x := range xs {
+			z := (x - lambda) / math.Sqrt(lambda)
+			xs[j] = z
+			sum += z
+			sum2 += z * z
+		}
+		mean := sum / n
+		variance := sum2/n - mean*mean
+		if math.Abs(mean) > 0.03 || math.Abs(variance-1) > 0.05 {
+			t.Errorf("Poisson(%g): standardised mean %.4f, variance %.4f, want 0, 1", lambda, mean, variance)
+		}
+		d := ksOneSample(xs, func(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) })
+		if crit := ksCritical(n, 0); d >= crit {
+			t.Errorf("Poisson(%g): KS D = %.4f against the normal, critical %.4f", lambda, d, crit)
+		}
+	}
+}
+
+func TestDeviance(t *testing.T) {
+	direct := func(x, m float64) float64 { return x*math.Log(x/m) + m - x }
+	for _, c := range [][2]float64{{11, 10}, {9.5, 10}, {1, 10}, {100, 10}, {1000, 1001}, {5, 5}, {1, 1e-300}} {
+		got, want := deviance(c[0], c[1]), direct(c[0], c[1])
+		if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
+			t.Errorf("deviance(%v, %v) = %v, want %v", c[0], c[1], got, want)
+		}
+	}
+	// Near a huge mean the deviance is about d²/(2m) - d³/(6m²) for x = m+d,
+	// which the direct formula loses entirely.
+	for _, c := range [][2]float64{{1e18 + 1e9, 1e18}, {1e18 - 3e9, 1e18}, {1.844e19 + 4.294967296e9, 1.844e19}} {
+		d, m := c[0]-c[1], c[1]
+		want := d*d/(2*m) - d*d*d/(6*m*m)
+		if got := deviance(c[0], c[1]); math.Abs(got-want) > 1e-9*want {
+			t.Errorf("deviance(%v, %v) = %v, want %v", c[0], c[1], got, want)
+		}
+	}
+}
+
+func TestPoissonLogPMF(t *testing.T) {
+	for _, lambda := range []float64{10, 37.5, 1000, 123456.7} {
+		for _, k := range []float64{0, 1, 2, 5, 10, 15, 16, 17, 40, 999, 1000, 1e5, 123456, 2e5} {
+			lk, _ := math.Lgamma(k + 1)
+			want := k*math.Log(lambda) - lambda - lk
+			if got := poissonLogPMF(k, lambda); math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
+				t.Errorf("poissonLogPMF(%v, %v) = %v, want %v", k, lambda, got, want)
+			}
+		}
+	}
+	// At the mean of a huge Poisson the log probability is about
+	// -ln(2πλ)/2 - 1/(12λ).
+	for _, lambda := range []float64{1e15, 1e18, 1.844e19} {
+		want := -0.5 * math.Log(2*math.Pi*lambda)
+		if got := poissonLogPMF(lambda, lambda); math.Abs(got-want) > 1e-12 {
+			t.Errorf("poissonLogPMF(%v, %v) = %v, want %v", lambda, lambda, got, want)
+		}
+	}
+}
+
+func TestStirlingError(t *testing.T) {
+	for n := 1.0; n <= 200; n++ {
+		lg, _ := math.Lgamma(n + 1)
+		want := lg - (n+0.5)*math.Log(n) + n - 0.5*math.Log(2*math.Pi)
+		if got := stirlingError(n); math.Abs(got-want) > 1e-12 {
+			t.Errorf("stirlingError(%v) = %v, want %v", n, got, want)
+		}
 	}
 }
