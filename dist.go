@@ -525,8 +525,46 @@ func (g Gamma) sample(rng rand.Source) float64 {
 	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
 }
 
+// tinyBetaShape: when both Beta shapes are below it, both are scaled up by
+// 2^200 before sampling (see Beta.sample).
+const tinyBetaShape = 0x1p-1000
+
+// sample is written here rather than taken from gonum, which returns
+// Ga/(Ga+Gb) for standard gamma variates Ga, Gb with shapes Alpha and Beta.
+// With both shapes tiny both variates underflow to 0 and that is NaN every
+// time (Beta(1e-300, 1e-300) should be 0 or 1, each half the time); with
+// both near 1e308 the sum overflows and the result is 0 instead of about
+// one half.
+//
+// This one forms the same ratio from the variates' logarithms, as
+// 1/(1 + exp(ln Gb - ln Ga)), and draws the logarithm of a gamma variate
+// with shape s < 1 as ln G(s+1) + ln(U)/s (Marsaglia and Tsang's boost),
+// which never underflows. Only if both shapes are below 2^-1000, where
+// ln(U)/s can overflow for both, does it first multiply both by 2^200: the
+// result is then 0 or 1 either way, with probability Alpha/(Alpha+Beta) of
+// 1, which the scaling leaves unchanged.
 func (b Beta) sample(rng rand.Source) float64 {
-	return distuv.Beta{Alpha: b.Alpha, Beta: b.Beta, Src: rng}.Rand()
+	alpha, beta := b.Alpha, b.Beta
+	if !(alpha > 0 && beta > 0) {
+		return math.NaN()
+	}
+	if alpha < tinyBetaShape && beta < tinyBetaShape {
+		alpha *= 0x1p200
+		beta *= 0x1p200
+	}
+	la := logStdGamma(alpha, rng)
+	lb := logStdGamma(beta, rng)
+	return 1 / (1 + math.Exp(lb-la))
+}
+
+// logStdGamma returns the natural logarithm of a draw from the gamma
+// distribution with shape s > 0 and scale 1.
+func logStdGamma(s float64, rng rand.Source) float64 {
+	if s >= 1 {
+		return math.Log(distuv.Gamma{Alpha: s, Beta: 1, Src: rng}.Rand())
+	}
+	g := distuv.Gamma{Alpha: s + 1, Beta: 1, Src: rng}.Rand()
+	return math.Log(g) + math.Log(float64OpenClosed01(rng))/s
 }
 
 // String returns the distribution with its parameters, such as

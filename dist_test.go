@@ -646,6 +646,44 @@ func TestPoissonHugeMean(t *testing.T) {
 	}
 }
 
+// TestBetaExtremeShapes: with both shapes tiny a Beta draw is 0 or 1, 1
+// with probability Alpha/(Alpha+Beta); with both huge and equal it is 1/2.
+func TestBetaExtremeShapes(t *testing.T) {
+	const n = 20000
+	for i, b := range []Beta{
+		{Alpha: 1e-300, Beta: 3e-300},
+		{Alpha: 5e-324, Beta: 1.5e-323}, // subnormal: scaled before sampling
+		{Alpha: 3e-200, Beta: 1e-200},
+	} {
+		var ones float64
+		for _, x := range drawN(b, n, 500+uint64(i)) {
+			switch x {
+			case 1:
+				ones++
+			case 0:
+			default:
+				t.Fatalf("%+v: draw %v, want 0 or 1", b, x)
+			}
+		}
+		p := b.Alpha / (b.Alpha + b.Beta)
+		if math.Abs(ones-p*n) > 5*math.Sqrt(n*p*(1-p)) {
+			t.Errorf("%+v: %v ones in %d, want about %.0f", b, ones, n, p*n)
+		}
+	}
+	for _, b := range []Beta{{Alpha: 1e300, Beta: 1e300}, {Alpha: math.MaxFloat64, Beta: math.MaxFloat64}} {
+		for _, x := range drawN(b, 100, 9) {
+			if math.Abs(x-0.5) > 1e-12 {
+				t.Fatalf("%+v: draw %v, want 1/2", b, x)
+			}
+		}
+	}
+	for _, x := range drawN(Beta{Alpha: math.Inf(1), Beta: 2}, 100, 10) {
+		if x != 1 {
+			t.Fatalf("Beta(+Inf, 2): draw %v, want 1", x)
+		}
+	}
+}
+
 func TestDeviance(t *testing.T) {
 	direct := func(x, m float64) float64 { return x*math.Log(x/m) + m - x }
 	for _, c := range [][2]float64{{11, 10}, {9.5, 10}, {1, 10}, {100, 10}, {1000, 1001}, {5, 5}, {1, 1e-300}} {
