@@ -333,8 +333,9 @@ func float32Open01(rng rand.Source) float32 {
 	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
 }
 
-// The per-type samplers. Each returns a raw draw; Dist.Sample adds Start and
-// clamps.
+// The per-type samplers. Each returns a raw draw (Dist.Sample adds Start and
+// clamps) and must return, NaN included, in bounded time for any parameters,
+// valid or not; gonum's samplers are called only where that holds.
 
 // sample reproduces the reference bit for bit: the constant Low without a
 // draw when the range is empty, else Low plus one uniform draw times the
@@ -353,18 +354,18 @@ func (n Normal) sample(rng rand.Source) float64 {
 	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
 }
 
-// sample uses Azzalini's construction: with d = shape/sqrt(1+shape^2) and
-// u0, v independent standard normals, u1 = d*u0 + sqrt(1-d^2)*v is
-// skew-normal when its sign is flipped whenever u0 < 0.
+// sample uses Azzalini's representation: for independent standard normals
+// U0 and U1, delta*|U0| + sqrt(1-delta^2)*U1 is skew-normal with shape
+// alpha when delta = alpha/sqrt(1+alpha^2). Both coefficients come from
+// h = hypot(1, alpha) (delta = alpha/h, sqrt(1-delta^2) = 1/h), so a shape
+// as large as 1e300 still gives delta = 1 instead of overflowing to 0.
 func (s SkewNormal) sample(rng rand.Source) float64 {
 	r := rand.New(rng)
-	u0, v := r.NormFloat64(), r.NormFloat64()
-	d := s.Shape / math.Sqrt(1+s.Shape*s.Shape)
-	u1 := d*u0 + math.Sqrt(1-d*d)*v
-	if u0 < 0 {
-		u1 = -u1
-	}
-	return s.Location + s.Scale*u1
+	u0 := r.NormFloat64()
+	u1 := r.NormFloat64()
+	h := math.Hypot(1, s.Shape)
+	z := s.Shape/h*math.Abs(u0) + u1/h
+	return s.Location + s.Scale*z
 }
 
 // sample is gonum's: exp of a normal draw.
@@ -372,7 +373,26 @@ func (l LogNormal) sample(rng rand.Source) float64 {
 	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
 }
 
+// maxBinomialTrials is the most trials validation accepts.
+const maxBinomialTrials = 1_000_000_000
+
+// sample answers the degenerate cases (no trials, probability 0 or 1)
+// without a draw and passes the rest to gonum: direct simulation below 25
+// trials, otherwise rejection from a Poisson or Cauchy proposal, a few
+// draws on average for every parameter set validation accepts. Outside
+// validation (more than 1e9 trials, or a probability outside [0, 1]) it
+// returns NaN instead: with trials near 1e18, as the reference's fuzzing
+// tried, gonum's acceptance test subtracts log-gamma values near 1e20, has
+// no precision left, and its loop is not known to end.
 func (b Binomial) sample(rng rand.Source) float64 {
+	switch {
+	case b.Trials == 0 || b.Probability == 0:
+		return 0
+	case b.Probability == 1:
+		return float64(b.Trials)
+	case !(b.Probability > 0 && b.Probability < 1) || b.Trials > maxBinomialTrials:
+		return math.NaN()
+	}
 	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
 }
 
@@ -521,8 +541,16 @@ func (w Weibull) sample(rng rand.Source) float64 {
 	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
 }
 
+// sample wraps gonum's standard gamma sampler (Marsaglia and Tsang's
+// method; Liu, Martin and Syring's for shapes below 0.2) and multiplies by
+// Scale itself. Handing gonum the rate 1/Scale instead would turn scales
+// below about 5.6e-309 into an infinite rate. gonum panics on shapes that
+// are not > 0, so those (invalid anyway) give NaN here.
 func (g Gamma) sample(rng rand.Source) float64 {
-	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
+	if !(g.Shape > 0) {
+		return math.NaN()
+	}
+	return distuv.Gamma{Alpha: g.Shape, Beta: 1, Src: rng}.Rand() * g.Scale
 }
 
 // tinyBetaShape: when both Beta shapes are below it, both are scaled up by

@@ -391,6 +391,42 @@ func TestUniformSample(t *testing.T) {
 	}
 }
 
+// countingSource is a SplitMix64 source that counts its draws.
+type countingSource struct {
+	splitmix.Source
+	draws int
+}
+
+func (c *countingSource) Uint64() uint64 {
+	c.draws++
+	return c.Source.Uint64()
+}
+
+// TestDegenerateDiscrete checks the cases that are constants: exact
+// values, no draws.
+func TestDegenerateDiscrete(t *testing.T) {
+	tests := []struct {
+		typ  DistType
+		want float64
+	}{
+		{Geometric{Probability: 0}, 18446744073709551615},
+		{Geometric{Probability: 1}, 0},
+		{Binomial{Trials: 0, Probability: 0.73}, 0},
+		{Binomial{Trials: 1_000_000_000, Probability: 0}, 0},
+		{Binomial{Trials: 1_000_000_000, Probability: 1}, 1e9},
+		{Binomial{Trials: 12, Probability: 1}, 12},
+	}
+	for _, tt := range tests {
+		src := &countingSource{}
+		if got := (Dist{Type: tt.typ}).Sample(src); got != tt.want || src.draws != 0 {
+			t.Errorf("%v: got %v after %d draws, want %v without a draw", tt.typ, got, src.draws, tt.want)
+		}
+	}
+	if got := saturatingUint64(Dist{Type: Geometric{Probability: 0}}.Sample(splitmix.New(1))); got != math.MaxUint64 {
+		t.Errorf("Geometric(0) as a counter value = %d, want 2^64-1", got)
+	}
+}
+
 // ksCritical is the two-sample Kolmogorov-Smirnov critical value at level
 // 0.001 for samples of sizes n and m: c(α)·sqrt((n+m)/(n·m)) with c(α) =
 // sqrt(-ln(α/2)/2), about 1.9495. A one-sample test is the limit m -> ∞.
@@ -642,6 +678,33 @@ func TestPoissonHugeMean(t *testing.T) {
 		d := ksOneSample(xs, func(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) })
 		if crit := ksCritical(n, 0); d >= crit {
 			t.Errorf("Poisson(%g): KS D = %.4f against the normal, critical %.4f", lambda, d, crit)
+		}
+	}
+}
+
+// TestSkewNormalMoments checks mean and variance, which pin the shape:
+// mean = location + scale·δ·sqrt(2/π), variance = scale²(1 - 2δ²/π).
+func TestSkewNormalMoments(t *testing.T) {
+	const n = 200000
+	for i, s := range []SkewNormal{
+		{Location: 100, Scale: 15, Shape: -3},
+		{Location: 5, Scale: 2, Shape: 4},
+		{Location: 0, Scale: 1, Shape: 0.5},
+		{Location: 0, Scale: 1, Shape: 1e300},  // half-normal
+		{Location: 2, Scale: 3, Shape: -1e300}, // mirrored half-normal
+	} {
+		var sum, sum2 float64
+		for _, x := range drawN(s, n, 400+uint64(i)) {
+			sum += x
+			sum2 += x * x
+		}
+		mean := sum / n
+		variance := sum2/n - mean*mean
+		delta := math.Copysign(1/math.Sqrt(1+1/(s.Shape*s.Shape)), s.Shape)
+		wantMean := s.Location + s.Scale*delta*math.Sqrt(2/math.Pi)
+		wantVar := s.Scale * s.Scale * (1 - 2*delta*delta/math.Pi)
+		if math.Abs(mean-wantMean) > 5*math.Sqrt(wantVar/n) || math.Abs(variance/wantVar-1) > 0.02 {
+			t.Errorf("%+v: mean %.4f variance %.4f, want %.4f and %.4f", s, mean, variance, wantMean, wantVar)
 		}
 	}
 }
