@@ -5,8 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
+
+	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
@@ -22,6 +26,21 @@ func (s *scriptedSource) Uint64() uint64 {
 	v := s.vals[s.draws%len(s.vals)]
 	s.draws++
 	return v
+}
+
+// allDistTypes has one typical parameter set per type, in wire order.
+var allDistTypes = []DistType{
+	Uniform{Low: 10, High: 50000},
+	Normal{Mean: 100, Stdev: 15},
+	SkewNormal{Location: 100, Scale: 15, Shape: -3},
+	LogNormal{Mu: 5, Sigma: 0.8},
+	Binomial{Trials: 20, Probability: 0.3},
+	Geometric{Probability: 0.2},
+	Pareto{Scale: 10, Shape: 3},
+	Poisson{Lambda: 4.5},
+	Weibull{Scale: 1000, Shape: 0.7},
+	Gamma{Scale: 2, Shape: 0.5},
+	Beta{Alpha: 2, Beta: 5},
 }
 
 func TestDistValidate(t *testing.T) {
@@ -427,6 +446,224 @@ func TestDegenerateDiscrete(t *testing.T) {
 	}
 }
 
+func TestSampleDoesNotAllocate(t *testing.T) {
+	types := append(slices.Clone(allDistTypes),
+		Binomial{Trials: 1_000_000_000, Probability: 0.5},
+		Binomial{Trials: 100, Probability: 0.005},
+		Poisson{Lambda: 250},
+		Gamma{Scale: 1, Shape: 0.1},
+		Gamma{Scale: 1, Shape: 9},
+		Beta{Alpha: 1e-300, Beta: 1e-300},
+	)
+	var rng rand.Source = splitmix.New(3)
+	for _, typ := range types {
+		d := Dist{Type: typ, Start: 1, Max: 1e6}
+		if a := testing.AllocsPerRun(200, func() { d.Sample(rng) }); a != 0 {
+			t.Errorf("%v: %v allocations per sample, want 0", d, a)
+		}
+	}
+	c := &Counter{Dist: &Dist{Type: Poisson{Lambda: 3}}}
+	limit := &Dist{Type: Uniform{Low: 1, High: 5}}
+	a := testing.AllocsPerRun(200, func() {
+		sampleMicros(*limit, rng)
+		sampleLimit(limit, rng)
+		c.sampleValue(rng)
+		float32Open01(rng)
+	})
+	if a != 0 {
+		t.Errorf("helpers: %v allocations, want 0", a)
+	}
+}
+
+// edgeDists are parameter sets at the edges of what validation allows.
+var edgeDists = []DistType{
+	Uniform{Low: -math.MaxFloat64 / 2, High: math.MaxFloat64 / 2},
+	Uniform{Low: 0, High: math.MaxFloat64},
+	Normal{Mean: 0, Stdev: 1e300},
+	Normal{Mean: 0, Stdev: math.MaxFloat64},
+	Normal{Mean: math.MaxFloat64, Stdev: -math.MaxFloat64},
+	Normal{Mean: math.NaN(), Stdev: 1},
+	SkewNormal{Location: 0, Scale: 1, Shape: 1e300},
+	SkewNormal{Location: 0, Scale: 1e300, Shape: -1e300},
+	SkewNormal{Location: math.MaxFloat64, Scale: math.MaxFloat64, Shape: math.MaxFloat64},
+	SkewNormal{Location: 0, Scale: 5e-324, Shape: 5e-324},
+	LogNormal{Mu: 0, Sigma: 1e300},
+	LogNormal{Mu: 1e300, Sigma: 1},
+	LogNormal{Mu: -1e300, Sigma: 1e300},
+	Binomial{Trials: 1_000_000_000, Probability: 1e-9},
+	Binomial{Trials: 1_000_000_000, Probability: 0.5},
+	Binomial{Trials: 1_000_000_000, Probability: 1 - 1e-9},
+	Binomial{Trials: 1_000_000_000, Probability: 1},
+	Binomial{Trials: 1_000_000_000, Probability: 0},
+	Binomial{Trials: 24, Probability: 0.5},
+	Binomial{Trials: 25, Probability: 1e-9},
+	Geometric{Probability: 1e-9},
+	Geometric{Probability: 1 - 1e-16},
+	Poisson{Lambda: 1.844e19},
+	Poisson{Lambda: 1e-300},
+	Poisson{Lambda: 5e-324},
+	Poisson{Lambda: math.Nextafter(10, 0)},
+	Poisson{Lambda: 10},
+	Gamma{Scale: 1e-300, Shape: 1e-300},
+	Gamma{Scale: 1e300, Shape: 1e300},
+	Gamma{Scale: 1e-300, Shape: 1e300},
+	Gamma{Scale: 1e300, Shape: 1e-300},
+	Gamma{Scale: 5e-324, Shape: 5e-324},
+	Gamma{Scale: math.Inf(1), Shape: math.Inf(1)},
+	Beta{Alpha: 1e-300, Beta: 1e-300},
+	Beta{Alpha: 1e300, Beta: 1e300},
+	Beta{Alpha: 1e-300, Beta: 1e300},
+	Beta{Alpha: 5e-324, Beta: 5e-324},
+	Beta{Alpha: math.MaxFloat64, Beta: math.MaxFloat64},
+	Beta{Alpha: math.Inf(1), Beta: math.Inf(1)},
+	Weibull{Scale: 1e-300, Shape: 1e-300},
+	Weibull{Scale: 1e300, Shape: 1e300},
+	Weibull{Scale: 1e300, Shape: 1e-300},
+	Weibull{Scale: 5e-324, Shape: math.Inf(1)},
+	Pareto{Scale: 1e-300, Shape: 1e-300},
+	Pareto{Scale: 1e300, Shape: 1e300},
+	Pareto{Scale: 1e300, Shape: 1e-300},
+	Pareto{Scale: math.Inf(1), Shape: 5e-324},
+}
+
+// TestSampleEdgesBounded samples every edge parameter set n times and
+// requires finite samples >= 0, within Max, at well under a millisecond
+// each: n samples must take less than n milliseconds in all (a generous
+// bound that holds under the race detector; typical costs are logged).
+func TestSampleEdgesBounded(t *testing.T) {
+	const n = 2000
+	rng := splitmix.New(4)
+	for _, typ := range edgeDists {
+		for _, d := range []Dist{{Type: typ}, {Type: typ, Start: -1, Max: 1e6}} {
+			if err := d.Validate(); err != nil {
+				t.Fatalf("%v: edge case does not validate: %v", d, err)
+			}
+			start := time.Now()
+			for range n {
+				x := d.Sample(rng)
+				if !finite(x) || x < 0 || math.Signbit(x) || (d.Max > 0 && x > d.Max) {
+					t.Fatalf("%v: sample %v out of range", d, x)
+				}
+			}
+			elapsed := time.Since(start)
+			if elapsed > n*time.Millisecond {
+				t.Errorf("%v: %d samples took %v, want under 1 ms each", d, n, elapsed)
+			}
+			t.Logf("%-75v %7.1f ns/sample", d, float64(elapsed.Nanoseconds())/n)
+		}
+	}
+}
+
+// TestSampleInvalidTerminates samples parameter sets validation rejects:
+// the values are meaningless, but sampling must not panic or hang.
+func TestSampleInvalidTerminates(t *testing.T) {
+	inf, nan := math.Inf(1), math.NaN()
+	types := []DistType{
+		Uniform{Low: nan, High: 1}, Uniform{Low: 1, High: -inf}, Uniform{Low: -math.MaxFloat64, High: math.MaxFloat64},
+		Normal{Mean: 0, Stdev: inf}, Normal{Mean: 0, Stdev: nan},
+		SkewNormal{Location: 0, Scale: -1, Shape: nan}, SkewNormal{Location: 0, Scale: inf, Shape: inf},
+		LogNormal{Mu: 0, Sigma: nan},
+		Binomial{Trials: math.MaxUint64, Probability: 0.5}, Binomial{Trials: 10, Probability: nan},
+		Binomial{Trials: 100, Probability: -1}, Binomial{Trials: 100, Probability: 2}, Binomial{Trials: 100, Probability: 1e-300},
+		Geometric{Probability: nan}, Geometric{Probability: -1}, Geometric{Probability: 2}, Geometric{Probability: 1e-300},
+		Pareto{Scale: -1, Shape: -1}, Pareto{Scale: nan, Shape: 0},
+		Poisson{Lambda: nan}, Poisson{Lambda: inf}, Poisson{Lambda: -1}, Poisson{Lambda: math.MaxFloat64}, Poisson{Lambda: 1e30},
+		Weibull{Scale: -1, Shape: 0}, Weibull{Scale: nan, Shape: nan},
+		Gamma{Scale: 1, Shape: 0}, Gamma{Scale: 1, Shape: -1}, Gamma{Scale: 1, Shape: nan}, Gamma{Scale: -1, Shape: 2},
+		Beta{Alpha: 0, Beta: 1}, Beta{Alpha: nan, Beta: nan}, Beta{Alpha: -1, Beta: 2},
+	}
+	rng := splitmix.New(5)
+	for _, typ := range types {
+		d := Dist{Type: typ}
+		if d.Validate() == nil {
+			t.Fatalf("%v validates; the test wants invalid parameters", d)
+		}
+		start := time.Now()
+		for range 100 {
+			if x := d.Sample(rng); !finite(x) || x < 0 {
+				t.Fatalf("%v: sample %v", d, x)
+			}
+		}
+		if elapsed := time.Since(start); elapsed > 100*time.Millisecond {
+			t.Errorf("%v: 100 samples took %v", d, elapsed)
+		}
+	}
+}
+
+// TestFuzzRegressions holds the parameters of the reference's fuzzing
+// artifacts (fuzz/artifacts in its repository) that made its Binomial,
+// Geometric and Poisson sampling hang and its Uniform sampling crash. Its
+// fix was stricter validation; all of them are invalid here too. Sampling
+// them regardless must still finish quickly without panicking.
+func TestFuzzRegressions(t *testing.T) {
+	tests := []struct {
+		artifact string
+		typ      DistType
+	}{
+		{"bionomial id-000000 src-000018+000083", Binomial{Trials: 2975258940884780008, Probability: 1.6805126322492552e-18}},
+		{"bionomial id-000000 src-000049", Binomial{Trials: 2147483648, Probability: 2.7939668356747106e-09}},
+		{"bionomial id-000001", Binomial{Trials: 2147483648, Probability: 2.7939677238260253e-09}},
+		{"bionomial id-000002", Binomial{Trials: 2147483648, Probability: 2.793967720377013e-09}},
+		{"geometric id-000000", Geometric{Probability: 2.5405868366936035e-260}},
+		{"geometric id-000001", Geometric{Probability: 2.24087748135943e-310}},
+		{"geometric id-000002", Geometric{Probability: 9.474963358963683e-43}},
+		{"geometric id-000003", Geometric{Probability: 3.310369715525101e-28}},
+		{"poisson id-000000", Poisson{Lambda: 1.3824172084878715e+306}},
+		{"poisson id-000001", Poisson{Lambda: 5.178347949370289e+306}},
+		{"poisson id-000002", Poisson{Lambda: 1.3746584427678792e+308}},
+		{"poisson id-000003", Poisson{Lambda: 1.3824172084878658e+306}},
+		{"poisson id-000004", Poisson{Lambda: 1.404448108439874e+306}},
+		{"poisson id-000005", Poisson{Lambda: 1.3824172084878715e+306}},
+		{"poisson id-000006", Poisson{Lambda: 9.583798344040948e+307}},
+		{"poisson id-000007", Poisson{Lambda: 1.373289825585929e+306}},
+		{"poisson id-000008", Poisson{Lambda: math.Inf(1)}},
+		{"poisson id-000009", Poisson{Lambda: 1.3824172084878715e+306}},
+		{"poisson id-000010", Poisson{Lambda: 1.4043260717468164e+306}},
+		{"poisson id-000011", Poisson{Lambda: 1.4044479669292086e+306}},
+		{"poisson id-000012", Poisson{Lambda: 1.3824172097933409e+306}},
+		{"poisson id-000013", Poisson{Lambda: 1.3824172084878715e+306}},
+		{"poisson id-000014", Poisson{Lambda: 1.3824172084878915e+306}},
+		{"poisson id-000015", Poisson{Lambda: 1.3824172084878715e+306}},
+		{"poisson id-000016", Poisson{Lambda: 1.3823815754924476e+306}},
+		{"poisson id-000017", Poisson{Lambda: 1.3824158691021125e+306}},
+		{"uniform id-000000", Uniform{Low: 5.6860735661412166e-270, High: math.NaN()}},
+		{"uniform id-000001", Uniform{Low: -2.937446524422997e-306, High: math.NaN()}},
+		{"uniform id-000002", Uniform{Low: -1.6293323777352637e+308, High: 3.621822933472507e+307}},
+		{"uniform id-000003", Uniform{Low: math.Inf(-1), High: 32.50196078466251}},
+	}
+	rng := splitmix.New(6)
+	for _, tt := range tests {
+		t.Run(tt.artifact, func(t *testing.T) {
+			d := Dist{Type: tt.typ}
+			if err := d.Validate(); err == nil {
+				t.Errorf("%v validates, want an error", d)
+			}
+			done := make(chan float64)
+			go func() {
+				var worst float64
+				for range 100 {
+					x := d.Sample(rng)
+					if !finite(x) || x < 0 {
+						worst = x
+					}
+				}
+				done <- worst
+			}()
+			select {
+			case x := <-done:
+				if x != 0 {
+					t.Errorf("%v: sample %v", d, x)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("%v: 100 samples did not finish in 10 s", d)
+			}
+		})
+	}
+}
+
+// The tests below compare samples with the exact distributions, each at the
+// 0.001 level with a fixed seed, so each is deterministic.
+
 // ksCritical is the two-sample Kolmogorov-Smirnov critical value at level
 // 0.001 for samples of sizes n and m: c(α)·sqrt((n+m)/(n·m)) with c(α) =
 // sqrt(-ln(α/2)/2), about 1.9495. A one-sample test is the limit m -> ∞.
@@ -641,6 +878,158 @@ func drawN(typ DistType, n int, seed uint64) []float64 {
 	return xs
 }
 
+// TestSampleContinuousCDF tests the continuous samplers against their
+// distribution functions, written from the textbook definitions (gonum's
+// regularised incomplete gamma and beta functions for Gamma and Beta), so a
+// swapped parameter would show.
+func TestSampleContinuousCDF(t *testing.T) {
+	normalCDF := func(mu, sigma float64) func(float64) float64 {
+		return func(x float64) float64 { return 0.5 * math.Erfc(-(x-mu)/(sigma*math.Sqrt2)) }
+	}
+	tests := []struct {
+		typ DistType
+		cdf func(float64) float64
+	}{
+		{Normal{Mean: 100, Stdev: 15}, normalCDF(100, 15)},
+		{Normal{Mean: -3, Stdev: -2}, normalCDF(-3, 2)},
+		{LogNormal{Mu: 5, Sigma: 0.8}, func(x float64) float64 { return normalCDF(5, 0.8)(math.Log(x)) }},
+		{SkewNormal{Location: 5, Scale: 2, Shape: 0}, normalCDF(5, 2)},
+		{SkewNormal{Location: 1, Scale: 3, Shape: 1e300}, func(x float64) float64 { return math.Max(0, math.Erf((x-1)/(3*math.Sqrt2))) }},
+		{SkewNormal{Location: 1, Scale: 3, Shape: -1e300}, func(x float64) float64 { return math.Min(1, math.Erfc((1-x)/(3*math.Sqrt2))) }},
+		{Pareto{Scale: 10, Shape: 3}, func(x float64) float64 { return 1 - math.Pow(10/x, 3) }},
+		{Pareto{Scale: 0.5, Shape: 0.2}, func(x float64) float64 { return 1 - math.Pow(0.5/x, 0.2) }},
+		{Weibull{Scale: 1000, Shape: 0.7}, func(x float64) float64 { return -math.Expm1(-math.Pow(x/1000, 0.7)) }},
+		{Weibull{Scale: 37.894, Shape: 43.655}, func(x float64) float64 { return -math.Expm1(-math.Pow(x/37.894, 43.655)) }},
+		{Gamma{Scale: 2, Shape: 0.5}, distuv.Gamma{Alpha: 0.5, Beta: 0.5}.CDF},
+		{Gamma{Scale: 1000, Shape: 9}, distuv.Gamma{Alpha: 9, Beta: 1e-3}.CDF},
+		{Gamma{Scale: 3, Shape: 0.1}, distuv.Gamma{Alpha: 0.1, Beta: 1.0 / 3}.CDF},
+		{Gamma{Scale: 0.25, Shape: 1}, func(x float64) float64 { return -math.Expm1(-x / 0.25) }},
+		{Beta{Alpha: 0.5, Beta: 0.5}, distuv.Beta{Alpha: 0.5, Beta: 0.5}.CDF},
+		{Beta{Alpha: 2, Beta: 5}, distuv.Beta{Alpha: 2, Beta: 5}.CDF},
+		{Beta{Alpha: 0.1, Beta: 0.3}, distuv.Beta{Alpha: 0.1, Beta: 0.3}.CDF},
+		{Beta{Alpha: 1, Beta: 1}, func(x float64) float64 { return x }},
+		{Beta{Alpha: 50, Beta: 0.7}, distuv.Beta{Alpha: 50, Beta: 0.7}.CDF},
+	}
+	const n = 20000
+	for i, tt := range tests {
+		xs := drawN(tt.typ, n, 100+uint64(i))
+		d := ksOneSample(xs, tt.cdf)
+		if crit := ksCritical(n, 0); d >= crit {
+			t.Errorf("%v: KS D = %.4f >= critical %.4f", tt.typ, d, crit)
+		}
+	}
+}
+
+// chiSquareCritical approximates the 0.999 quantile of the chi-square
+// distribution with df degrees of freedom (Wilson and Hilferty).
+func chiSquareCritical(df int) float64 {
+	const z = 3.090232 // the standard normal 0.999 quantile
+	h := 2 / (9 * float64(df))
+	return float64(df) * math.Pow(1-h+z*math.Sqrt(h), 3)
+}
+
+// chiSquare tests whole-number samples against pmf, which must hold all but
+// a negligible mass on [lo, hi]. Neighbouring values are merged into bins
+// expecting at least 5 samples; values outside [lo, hi] form one more bin.
+func chiSquare(t *testing.T, name string, xs []float64, pmf func(k float64) float64, lo, hi float64) {
+	t.Helper()
+	n := float64(len(xs))
+	counts := make([]float64, int(hi-lo)+2) // the last one: outside [lo, hi]
+	for _, x := range xs {
+		if x != math.Floor(x) {
+			t.Fatalf("%s: sample %v is not a whole number", name, x)
+		}
+		if x < lo || x > hi {
+			counts[len(counts)-1]++
+		} else {
+			counts[int(x-lo)]++
+		}
+	}
+	var inside float64
+	expected := make([]float64, len(counts))
+	for k := range len(counts) - 1 {
+		p := pmf(lo + float64(k))
+		inside += p
+		expected[k] = p * n
+	}
+	expected[len(expected)-1] = max(0, 1-inside) * n
+
+	var obs, exp []float64
+	var o, e float64
+	for k := range counts {
+		o += counts[k]
+		e += expected[k]
+		if e >= 5 {
+			obs, exp = append(obs, o), append(exp, e)
+			o, e = 0, 0
+		}
+	}
+	if len(exp) < 2 {
+		t.Fatalf("%s: too few bins", name)
+	}
+	obs[len(obs)-1] += o
+	exp[len(exp)-1] += e
+	var stat float64
+	for k := range obs {
+		stat += (obs[k] - exp[k]) * (obs[k] - exp[k]) / exp[k]
+	}
+	if crit := chiSquareCritical(len(obs) - 1); stat >= crit {
+		t.Errorf("%s: chi-square %.1f >= critical %.1f (%d bins)", name, stat, crit, len(obs))
+	}
+}
+
+func binomialPMF(n, p float64) func(float64) float64 {
+	ln, _ := math.Lgamma(n + 1)
+	return func(k float64) float64 {
+		lk, _ := math.Lgamma(k + 1)
+		lnk, _ := math.Lgamma(n - k + 1)
+		return math.Exp(ln - lk - lnk + k*math.Log(p) + (n-k)*math.Log1p(-p))
+	}
+}
+
+// poissonPMFDirect is the textbook formula, accurate for means up to ~1e6.
+func poissonPMFDirect(lambda float64) func(float64) float64 {
+	return func(k float64) float64 {
+		lk, _ := math.Lgamma(k + 1)
+		return math.Exp(k*math.Log(lambda) - lambda - lk)
+	}
+}
+
+func TestSampleDiscretePMF(t *testing.T) {
+	const n = 100000
+	geometric := func(p float64) func(float64) float64 {
+		return func(k float64) float64 { return p * math.Pow(1-p, k) }
+	}
+	tests := []struct {
+		typ    DistType
+		pmf    func(float64) float64
+		lo, hi float64
+	}{
+		{Binomial{Trials: 20, Probability: 0.3}, binomialPMF(20, 0.3), 0, 20},
+		{Binomial{Trials: 24, Probability: 0.9}, binomialPMF(24, 0.9), 0, 24},
+		{Binomial{Trials: 30, Probability: 0.03}, binomialPMF(30, 0.03), 0, 30},
+		{Binomial{Trials: 1000, Probability: 0.3}, binomialPMF(1000, 0.3), 200, 400},
+		{Binomial{Trials: 100000, Probability: 0.7}, binomialPMF(100000, 0.7), 69000, 71000},
+		{Binomial{Trials: 1e9, Probability: 1e-9}, binomialPMF(1e9, 1e-9), 0, 20},
+		{Binomial{Trials: 1e9, Probability: 1 - 1e-9}, binomialPMF(1e9, 1-1e-9), 1e9 - 20, 1e9},
+		{Binomial{Trials: 1e9, Probability: 0.5}, binomialPMF(1e9, 0.5), 5e8 - 120000, 5e8 + 120000},
+		{Geometric{Probability: 0.2}, geometric(0.2), 0, 200},
+		{Geometric{Probability: 0.9}, geometric(0.9), 0, 30},
+		{Geometric{Probability: 0.5}, geometric(0.5), 0, 80},
+		{Geometric{Probability: 0.001}, geometric(0.001), 0, 30000},
+		{Poisson{Lambda: 0.5}, poissonPMFDirect(0.5), 0, 30},
+		{Poisson{Lambda: 4.5}, poissonPMFDirect(4.5), 0, 40},
+		{Poisson{Lambda: math.Nextafter(10, 0)}, poissonPMFDirect(math.Nextafter(10, 0)), 0, 60},
+		{Poisson{Lambda: 10}, poissonPMFDirect(10), 0, 60},
+		{Poisson{Lambda: 37.5}, poissonPMFDirect(37.5), 0, 120},
+		{Poisson{Lambda: 1000}, poissonPMFDirect(1000), 800, 1200},
+		{Poisson{Lambda: 1e6}, poissonPMFDirect(1e6), 1e6 - 7000, 1e6 + 7000},
+	}
+	for i, tt := range tests {
+		chiSquare(t, fmt.Sprint(tt.typ), drawN(tt.typ, n, 200+uint64(i)), tt.pmf, tt.lo, tt.hi)
+	}
+}
+
 // TestPoissonZeroAtMeanTen guards against rejecting k = 0 in the rejection
 // method (gonum's sampler does): 0 must come up about e^-10 of the time.
 func TestPoissonZeroAtMeanTen(t *testing.T) {
@@ -679,6 +1068,19 @@ func TestPoissonHugeMean(t *testing.T) {
 		if crit := ksCritical(n, 0); d >= crit {
 			t.Errorf("Poisson(%g): KS D = %.4f against the normal, critical %.4f", lambda, d, crit)
 		}
+	}
+}
+
+func TestGeometricTinyProbability(t *testing.T) {
+	const n = 100000
+	var sum float64
+	for _, x := range drawN(Geometric{Probability: 1e-9}, n, 8) {
+		sum += x
+	}
+	// The mean is (1-p)/p, the standard deviation about 1/p: the sample mean
+	// is within 0.3% of 1e9 at one standard error.
+	if mean := sum / n; math.Abs(mean/1e9-1) > 0.02 {
+		t.Errorf("Geometric(1e-9) mean %g, want about 1e9", mean)
 	}
 }
 
