@@ -1197,3 +1197,16 @@ func TestStirlingError(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSample(b *testing.B) {
+	for _, typ := range allDistTypes {
+		d := Dist{Type: typ}
+		b.Run(typ.distType().String(), func(b *testing.B) {
+			b.ReportAllocs()
+			rng := splitmix.New(1)
+			for b.Loop() {
+				d.Sample(rng)
+			}
+		})
+	}
+}
