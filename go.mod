@@ -3,6 +3,6 @@ module github.com/maybenot-go/maybenot
 go 1.25.0
 
 require (
-	github.com/klauspost/compress v1.20.4 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
+	github.com/klauspost/compress v1.20.4
+	gonum.org/v1/gonum v0.17.0
 )
