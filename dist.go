@@ -269,8 +269,10 @@ func (b Beta) check() error {
 
 // Sample draws one value: a draw from the distribution plus Start, then
 // clamped as the Dist documentation says. The result is always finite and
-// >= 0. A Dist that does not validate still samples without panicking, but
-// its values are meaningless.
+// >= 0 (never -0). Sampling allocates nothing and, for every parameter set
+// that validates, uses a bounded number of random numbers on average (at
+// most a few dozen). A Dist that does not validate still samples without
+// panicking or looping for long, but its values are meaningless.
 func (d Dist) Sample(rng rand.Source) float64 {
 	s := d.draw(rng) + d.Start
 	if !finite(s) {
@@ -319,12 +321,25 @@ func float64Open01(rng rand.Source) float64 {
 	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - 1
 }
 
+// float64OpenClosed01 is 1 - float64Open01: a float64 in (0, 1], for the
+// logarithms the samplers below take.
+func float64OpenClosed01(rng rand.Source) float64 {
+	return 1 - float64Open01(rng)
+}
+
 // float32Open01 is float64Open01 at float32 precision, from the high 32 bits
 // of one 64-bit draw. Transition choice uses it.
 func float32Open01(rng rand.Source) float32 {
 	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
 }
 
+// The per-type samplers. Each returns a raw draw (Dist.Sample adds Start and
+// clamps) and must return, NaN included, in bounded time for any parameters,
+// valid or not; gonum's samplers are called only where that holds.
+
+// sample reproduces the reference bit for bit: the constant Low without a
+// draw when the range is empty, else Low plus one uniform draw times the
+// width.
 func (u Uniform) sample(rng rand.Source) float64 {
 	if u.Low == u.High {
 		return u.Low
@@ -332,6 +347,252 @@ func (u Uniform) sample(rng rand.Source) float64 {
 	// The conversion keeps the multiplication rounded on its own: fused
 	// into the addition (FMA) the last bit could differ from the reference.
 	return float64(float64Open01(rng)*(u.High-u.Low)) + u.Low
+}
+
+// sample is gonum's: a ziggurat standard normal, scaled and shifted.
+func (n Normal) sample(rng rand.Source) float64 {
+	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
+}
+
+// sample uses Azzalini's representation: for independent standard normals
+// U0 and U1, delta*|U0| + sqrt(1-delta^2)*U1 is skew-normal with shape
+// alpha when delta = alpha/sqrt(1+alpha^2). Both coefficients come from
+// h = hypot(1, alpha) (delta = alpha/h, sqrt(1-delta^2) = 1/h), so a shape
+// as large as 1e300 still gives delta = 1 instead of overflowing to 0.
+func (s SkewNormal) sample(rng rand.Source) float64 {
+	r := rand.New(rng)
+	u0 := r.NormFloat64()
+	u1 := r.NormFloat64()
+	h := math.Hypot(1, s.Shape)
+	z := s.Shape/h*math.Abs(u0) + u1/h
+	return s.Location + s.Scale*z
+}
+
+// sample is gonum's: exp of a normal draw.
+func (l LogNormal) sample(rng rand.Source) float64 {
+	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
+}
+
+// maxBinomialTrials is the most trials validation accepts.
+const maxBinomialTrials = 1_000_000_000
+
+// sample answers the degenerate cases (no trials, probability 0 or 1)
+// without a draw and passes the rest to gonum: direct simulation below 25
+// trials, otherwise rejection from a Poisson or Cauchy proposal, a few
+// draws on average for every parameter set validation accepts. Outside
+// validation (more than 1e9 trials, or a probability outside [0, 1]) it
+// returns NaN instead: with trials near 1e18, as the reference's fuzzing
+// tried, gonum's acceptance test subtracts log-gamma values near 1e20, has
+// no precision left, and its loop is not known to end.
+func (b Binomial) sample(rng rand.Source) float64 {
+	switch {
+	case b.Trials == 0 || b.Probability == 0:
+		return 0
+	case b.Probability == 1:
+		return float64(b.Trials)
+	case !(b.Probability > 0 && b.Probability < 1) || b.Trials > maxBinomialTrials:
+		return math.NaN()
+	}
+	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
+}
+
+// sample inverts the distribution function with one draw: failures =
+// floor(ln U / ln(1-p)) for U uniform on (0, 1], since P(failures >= k) =
+// P(U <= (1-p)^k) = (1-p)^k. U is never below 2^-52, so with p >= 1e-9 a
+// draw is at most about 3.6e10; probability 0 (no success ever) gives
+// 2^64-1 as the reference does, probability 1 gives 0, both without a draw.
+func (g Geometric) sample(rng rand.Source) float64 {
+	switch g.Probability {
+	case 1:
+		return 0
+	case 0:
+		return math.MaxUint64
+	}
+	return math.Floor(math.Log(float64OpenClosed01(rng)) / math.Log1p(-g.Probability))
+}
+
+// sample is gonum's: Scale * exp(E/Shape) for a standard exponential E.
+func (p Pareto) sample(rng rand.Source) float64 {
+	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
+}
+
+// poissonInversionMax is the mean below which Poisson samples by inversion.
+// It is also the smallest mean the transformed rejection method is meant for.
+const poissonInversionMax = 10
+
+// sample is written here rather than taken from gonum, whose sampler never
+// returns 0 once the mean is 10 or more (it rejects k <= 0 where the method
+// rejects k < 0; at mean 10 that removes about 1 in 22,000 draws) and whose
+// acceptance test subtracts log-gamma values so large beyond a mean of about
+// 1e12 that the result is rounding noise (at 1e18 the sample variance comes
+// out half again too big).
+//
+// Below a mean of 10 it inverts the distribution function by walking up
+// from 0 with one uniform draw. From 10 up it uses Hörmann's transformed
+// rejection with squeeze (PTRS, 1993): two uniform draws per attempt,
+// 1.1 to 1.35 attempts on average, and most attempts end at the squeeze
+// without a logarithm. The exact test compares with the log probability written as
+// Loader's deviance and Stirling-error terms, which keep their precision for
+// every mean validation allows (up to 1.844e19).
+func (p Poisson) sample(rng rand.Source) float64 {
+	lambda := p.Lambda
+	switch {
+	case !(lambda > 0) || math.IsInf(lambda, 1):
+		return math.NaN()
+	case lambda < poissonInversionMax:
+		return poissonInversion(lambda, rng)
+	}
+	return poissonPTRS(lambda, rng)
+}
+
+// poissonInversion returns the smallest k whose distribution function
+// exceeds one uniform draw, for 0 < lambda < 10. The walk stops once the
+// probabilities added no longer change the sum (past k = 50 or so), so a
+// draw within rounding of 1 cannot run it on.
+func poissonInversion(lambda float64, rng rand.Source) float64 {
+	u := float64Open01(rng)
+	p := math.Exp(-lambda)
+	cdf := p
+	k := 0.0
+	for u >= cdf {
+		k++
+		p *= lambda / k
+		next := cdf + p
+		if next == cdf {
+			break
+		}
+		cdf = next
+	}
+	return k
+}
+
+// poissonPTRS samples a Poisson variate with mean lambda >= 10 by
+// transformed rejection with squeeze. The constants are the paper's.
+func poissonPTRS(lambda float64, rng rand.Source) float64 {
+	b := 0.931 + 2.53*math.Sqrt(lambda)
+	a := -0.059 + 0.02483*b
+	logInvAlpha := math.Log(1.1239 + 1.1328/(b-3.4))
+	vr := 0.9277 - 3.6224/(b-2)
+	for {
+		u := float64Open01(rng) - 0.5
+		v := float64Open01(rng)
+		us := 0.5 - math.Abs(u)
+		k := math.Floor((2*a/us+b)*u + lambda + 0.43)
+		if us >= 0.07 && v <= vr {
+			return k
+		}
+		if k < 0 || (us < 0.013 && v > us) {
+			continue
+		}
+		if math.Log(v)+logInvAlpha-math.Log(a/(us*us)+b) <= poissonLogPMF(k, lambda) {
+			return k
+		}
+	}
+}
+
+// poissonLogPMF is log(lambda^k e^-lambda / k!) for a whole number k >= 0,
+// written as -deviance(k, lambda) - stirlingError(k) - log(2 pi k)/2 so that
+// no two large terms cancel.
+func poissonLogPMF(k, lambda float64) float64 {
+	if k == 0 {
+		return -lambda
+	}
+	return -deviance(k, lambda) - stirlingError(k) - 0.5*math.Log(2*math.Pi*k)
+}
+
+// deviance is x ln(x/m) + m - x for x, m > 0 (Loader's bd0). Near x = m the
+// two halves nearly cancel, so there it sums the series in v = (x-m)/(x+m)
+// instead: (x-m)v + 2x(v^3/3 + v^5/5 + ...). With |v| < 0.1 each term is
+// under a hundredth of the one before, and the loop stops when a term no
+// longer changes the sum (a dozen terms at most).
+func deviance(x, m float64) float64 {
+	if math.Abs(x-m) >= 0.1*(x+m) {
+		return x*math.Log(x/m) + m - x
+	}
+	v := (x - m) / (x + m)
+	s := (x - m) * v
+	term := 2 * x * v
+	v2 := v * v
+	for j := 3.0; j < 100; j += 2 {
+		term *= v2
+		next := s + term/j
+		if next == s {
+			break
+		}
+		s = next
+	}
+	return s
+}
+
+// stirlingError is ln(n!) - (n ln n - n + ln(2 pi n)/2) for a whole number
+// n >= 1: exactly from math.Lgamma up to 15, then from the first five terms
+// of its asymptotic series, which are within 1e-16 there.
+func stirlingError(n float64) float64 {
+	if n <= 15 {
+		lg, _ := math.Lgamma(n + 1)
+		return lg - (n+0.5)*math.Log(n) + n - 0.5*math.Log(2*math.Pi)
+	}
+	n2 := n * n
+	return (1.0/12 - (1.0/360-(1.0/1260-(1.0/1680-1.0/1188/n2)/n2)/n2)/n2) / n
+}
+
+// sample is gonum's: Scale * (-ln(1-U))^(1/Shape) for one uniform U.
+func (w Weibull) sample(rng rand.Source) float64 {
+	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
+}
+
+// sample wraps gonum's standard gamma sampler (Marsaglia and Tsang's
+// method; Liu, Martin and Syring's for shapes below 0.2) and multiplies by
+// Scale itself. Handing gonum the rate 1/Scale instead would turn scales
+// below about 5.6e-309 into an infinite rate. gonum panics on shapes that
+// are not > 0, so those (invalid anyway) give NaN here.
+func (g Gamma) sample(rng rand.Source) float64 {
+	if !(g.Shape > 0) {
+		return math.NaN()
+	}
+	return distuv.Gamma{Alpha: g.Shape, Beta: 1, Src: rng}.Rand() * g.Scale
+}
+
+// tinyBetaShape: when both Beta shapes are below it, both are scaled up by
+// 2^200 before sampling (see Beta.sample).
+const tinyBetaShape = 0x1p-1000
+
+// sample is written here rather than taken from gonum, which returns
+// Ga/(Ga+Gb) for standard gamma variates Ga, Gb with shapes Alpha and Beta.
+// With both shapes tiny both variates underflow to 0 and that is NaN every
+// time (Beta(1e-300, 1e-300) should be 0 or 1, each half the time); with
+// both near 1e308 the sum overflows and the result is 0 instead of about
+// one half.
+//
+// This one forms the same ratio from the variates' logarithms, as
+// 1/(1 + exp(ln Gb - ln Ga)), and draws the logarithm of a gamma variate
+// with shape s < 1 as ln G(s+1) + ln(U)/s (Marsaglia and Tsang's boost),
+// which never underflows. Only if both shapes are below 2^-1000, where
+// ln(U)/s can overflow for both, does it first multiply both by 2^200: the
+// result is then 0 or 1 either way, with probability Alpha/(Alpha+Beta) of
+// 1, which the scaling leaves unchanged.
+func (b Beta) sample(rng rand.Source) float64 {
+	alpha, beta := b.Alpha, b.Beta
+	if !(alpha > 0 && beta > 0) {
+		return math.NaN()
+	}
+	if alpha < tinyBetaShape && beta < tinyBetaShape {
+		alpha *= 0x1p200
+		beta *= 0x1p200
+	}
+	la := logStdGamma(alpha, rng)
+	lb := logStdGamma(beta, rng)
+	return 1 / (1 + math.Exp(lb-la))
+}
+
+// logStdGamma returns the natural logarithm of a draw from the gamma
+// distribution with shape s > 0 and scale 1.
+func logStdGamma(s float64, rng rand.Source) float64 {
+	if s >= 1 {
+		return math.Log(distuv.Gamma{Alpha: s, Beta: 1, Src: rng}.Rand())
+	}
+	g := distuv.Gamma{Alpha: s + 1, Beta: 1, Src: rng}.Rand()
+	return math.Log(g) + math.Log(float64OpenClosed01(rng))/s
 }
 
 // String returns the distribution with its parameters, such as
@@ -393,79 +654,28 @@ func saturatingUint64(f float64) uint64 {
 // microseconds.
 const maxSampledMicros = 24 * 60 * 60 * 1e6
 
-// sampleMicros samples d as a timeout or duration in whole microseconds:
-// capped at one day, then rounded half away from zero.
+// roundMicros turns a sampled value into whole microseconds: capped at one
+// day first, then rounded half away from zero (2.5 gives 3), saturating as
+// saturatingUint64 does (NaN and negatives give 0).
+func roundMicros(x float64) uint64 {
+	return saturatingUint64(math.Round(math.Min(x, maxSampledMicros)))
+}
+
+// sampleMicros samples d as a timeout or duration in whole microseconds
+// (see roundMicros).
 func sampleMicros(d Dist, rng rand.Source) uint64 {
-	return saturatingUint64(math.Round(math.Min(d.Sample(rng), maxSampledMicros)))
+	return roundMicros(d.Sample(rng))
 }
 
 // noLimit is the state limit of an action without a limit distribution.
 const noLimit = math.MaxUint64
 
 // sampleLimit samples a state limit: the sample rounded half away from
-// zero, or noLimit when there is no limit distribution.
+// zero, saturating at 2^64-1 (no cap), or noLimit without drawing when
+// there is no limit distribution.
 func sampleLimit(d *Dist, rng rand.Source) uint64 {
 	if d == nil {
 		return noLimit
 	}
 	return saturatingUint64(math.Round(d.Sample(rng)))
-}
-
-func (n Normal) sample(rng rand.Source) float64 {
-	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
-}
-
-// sample uses Azzalini's construction: with d = shape/sqrt(1+shape^2) and
-// u0, v independent standard normals, u1 = d*u0 + sqrt(1-d^2)*v is
-// skew-normal when its sign is flipped whenever u0 < 0.
-func (s SkewNormal) sample(rng rand.Source) float64 {
-	r := rand.New(rng)
-	u0, v := r.NormFloat64(), r.NormFloat64()
-	d := s.Shape / math.Sqrt(1+s.Shape*s.Shape)
-	u1 := d*u0 + math.Sqrt(1-d*d)*v
-	if u0 < 0 {
-		u1 = -u1
-	}
-	return s.Location + s.Scale*u1
-}
-
-func (l LogNormal) sample(rng rand.Source) float64 {
-	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
-}
-
-func (b Binomial) sample(rng rand.Source) float64 {
-	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
-}
-
-// sample inverts the distribution function: failures = floor(ln U /
-// ln(1-p)) with U uniform on (0, 1].
-func (g Geometric) sample(rng rand.Source) float64 {
-	switch {
-	case g.Probability == 1:
-		return 0
-	case g.Probability == 0:
-		return math.MaxUint64
-	}
-	u := 1 - float64Open01(rng)
-	return math.Floor(math.Log(u) / math.Log1p(-g.Probability))
-}
-
-func (p Pareto) sample(rng rand.Source) float64 {
-	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
-}
-
-func (p Poisson) sample(rng rand.Source) float64 {
-	return distuv.Poisson{Lambda: p.Lambda, Src: rng}.Rand()
-}
-
-func (w Weibull) sample(rng rand.Source) float64 {
-	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
-}
-
-func (g Gamma) sample(rng rand.Source) float64 {
-	return distuv.Gamma{Alpha: g.Shape, Beta: 1 / g.Scale, Src: rng}.Rand()
-}
-
-func (b Beta) sample(rng rand.Source) float64 {
-	return distuv.Beta{Alpha: b.Alpha, Beta: b.Beta, Src: rng}.Rand()
 }
