@@ -278,9 +278,9 @@ func (d Dist) Sample(rng rand.Source) float64 {
 	if !finite(s) {
 		return 0
 	}
-	r := math.Max(0, s)
+	r := max(0, s)
 	if d.Max > 0 {
-		r = math.Min(r, d.Max)
+		r = min(r, d.Max)
 	}
 	return r
 }
@@ -658,7 +658,7 @@ const maxSampledMicros = 24 * 60 * 60 * 1e6
 // day first, then rounded half away from zero (2.5 gives 3), saturating as
 // saturatingUint64 does (NaN and negatives give 0).
 func roundMicros(x float64) uint64 {
-	return saturatingUint64(math.Round(math.Min(x, maxSampledMicros)))
+	return saturatingUint64(math.Round(min(x, maxSampledMicros)))
 }
 
 // sampleMicros samples d as a timeout or duration in whole microseconds
