@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"time"
 )
 
@@ -25,9 +26,11 @@ type Framework struct {
 	masks [][]uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
-	// 0 for none), pending counts the set ones, and out is the slice
-	// returned: the set slots in machine order.
+	// 0 for none); written lists the machines whose slot this call wrote,
+	// of which pending are set; out is the slice returned: the set slots
+	// in machine order.
 	slots   []TriggerAction
+	written []int
 	pending int
 	out     []TriggerAction
 
@@ -56,6 +59,7 @@ type Framework struct {
 type machineRuntime struct {
 	state          uint32 // current state index, or StateEnd
 	mask           uint16 // the current state's event mask; 0 once ended
+	written        bool   // the action slot was written in this call
 	limit          uint64 // remaining uses of the state's action
 	paddingSent    uint64
 	normalSent     uint64
@@ -101,6 +105,7 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		rng:             rng,
 		runtime:         make([]machineRuntime, len(machines)),
 		slots:           make([]TriggerAction, len(machines)),
+		written:         make([]int, 0, len(machines)),
 		out:             make([]TriggerAction, 0, len(machines)),
 		start:           now,
 		now:             now,
@@ -150,10 +155,11 @@ func (f *Framework) AllMachinesEnded() bool {
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
-	if f.pending > 0 {
-		clear(f.slots)
-		f.pending = 0
+	for _, i := range f.written {
+		f.slots[i].Kind = 0
+		f.runtime[i].written = false
 	}
+	f.written, f.pending = f.written[:0], 0
 	f.zeroedA, f.zeroedB = false, false
 	f.now = now
 	for _, e := range events {
@@ -173,16 +179,23 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	if f.pending == 0 {
 		return f.out
 	}
-	for _, a := range f.slots {
-		if a.Kind != 0 {
-			f.out = append(f.out, a)
+	slices.Sort(f.written)
+	for _, i := range f.written {
+		if f.slots[i].Kind != 0 {
+			f.out = append(f.out, f.slots[i])
 		}
 	}
 	return f.out
 }
 
 // setSlot sets (or, with a zero action, clears) machine i's action slot.
+// Only the slots written are cleared and scanned by the next call, so
+// machines that do nothing cost nothing there.
 func (f *Framework) setSlot(i int, a TriggerAction) {
+	if !f.runtime[i].written {
+		f.runtime[i].written = true
+		f.written = append(f.written, i)
+	}
 	if f.slots[i].Kind != 0 {
 		f.pending--
 	}
