@@ -37,7 +37,7 @@ type command struct {
 }
 
 // commands are the subcommands, in the order the usage lists them.
-var commands = []*command{inspectCmd, jsonCmd, encodeCmd}
+var commands = []*command{inspectCmd, jsonCmd, encodeCmd, simulateCmd}
 
 // usageError is a mistake in how the command was called: it is reported
 // with the command's usage and exit status 2.
@@ -97,7 +97,7 @@ func mainUsageError(stderr io.Writer, msg string) int {
 // printMainUsage lists the commands.
 func printMainUsage(w io.Writer) {
 	fmt.Fprint(w, "Usage: maybenot <command> [flags] [arguments]\n\n")
-	fmt.Fprint(w, "Inspect and convert Maybenot machines.\n\nCommands:\n")
+	fmt.Fprint(w, "Inspect, convert and try Maybenot machines.\n\nCommands:\n")
 	for _, c := range commands {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -54,7 +55,9 @@ func checkGolden(t *testing.T, name, got string) {
 }
 
 // cliCase is one run of the command, checked against a golden file that
-// holds the command line, the exit status, stdout and stderr.
+// holds the command line, the exit status, stdout and stderr. An argument
+// "$OUT" stands for a file in a temporary directory; what the command
+// writes there is checked against the golden file name.trace.
 type cliCase struct {
 	name  string // of the golden file, without .golden
 	args  []string
@@ -72,7 +75,22 @@ func (c cliCase) run(t *testing.T) {
 		}
 		stdin = string(b)
 	}
-	code, stdout, stderr := runCLI(t, stdin, c.args...)
+	out := filepath.Join(t.TempDir(), "out")
+	args := slices.Clone(c.args)
+	usesOut := false
+	for i, a := range args {
+		if a == "$OUT" {
+			args[i], usesOut = out, true
+		}
+	}
+	code, stdout, stderr := runCLI(t, stdin, args...)
+	if usesOut && code == exitOK {
+		b, err := os.ReadFile(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkGolden(t, c.name+".trace", string(b))
+	}
 	if code != c.code {
 		t.Errorf("exit status %d, want %d; stderr:\n%s", code, c.code, stderr)
 	}
