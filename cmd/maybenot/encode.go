@@ -60,6 +60,11 @@ func runEncode(e *env, args []string) error {
 // decodeMachines reads the JSON documents in data, each a machine or an
 // array of machines, and returns the machines, validated, in order.
 func decodeMachines(data []byte) ([]maybenot.Machine, error) {
+	// No JSON document starts with 02 (JSON numbers have no leading zero),
+	// but every machine string does.
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("02")) {
+		return nil, errors.New(`the input holds machine strings, not JSON: encode reads the JSON form that "maybenot json" prints`)
+	}
 	docs, err := splitDocuments(data)
 	if err != nil {
 		return nil, err

@@ -51,9 +51,9 @@ func machinesFromArg(e *env, args []string) ([]maybenot.Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fromArg {
+	if text = strings.TrimSpace(text); fromArg && !strings.Contains(text, "\n") {
 		// One string: its errors need no line number.
-		m, err := maybenot.ParseMachine(strings.TrimSpace(text))
+		m, err := maybenot.ParseMachine(text)
 		if err != nil {
 			return nil, err
 		}

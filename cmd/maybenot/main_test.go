@@ -104,7 +104,13 @@ func (c cliCase) run(t *testing.T) {
 		t.Errorf("error message is not one line:\n%s", stderr)
 	}
 	var b strings.Builder
-	b.WriteString("$ maybenot " + strings.Join(c.args, " "))
+	b.WriteString("$ maybenot")
+	for _, a := range c.args {
+		if strings.ContainsAny(a, " \n") {
+			a = strconv.Quote(a)
+		}
+		b.WriteString(" " + a)
+	}
 	if c.stdin != "" {
 		b.WriteString(" < testdata/" + c.stdin)
 	}
@@ -155,6 +161,7 @@ func TestInspect(t *testing.T) {
 		{name: "inspect_noop", args: []string{"inspect", noop}, code: exitOK},
 		{name: "inspect_stdin", args: []string{"inspect", "-"}, stdin: "machines.txt", code: exitOK},
 		{name: "inspect_stdin_no_arg", args: []string{"inspect"}, stdin: "machines.txt", code: exitOK},
+		{name: "inspect_lines_in_arg", args: []string{"inspect", noop + "\n" + invalidRule + "\n"}, code: exitError},
 		{name: "inspect_non_ascii", args: []string{"inspect", "02eNpjYEAHjOgCAAA0AAI=é"}, code: exitError},
 		{name: "inspect_bad_base64", args: []string{"inspect", "02eNpjYEAH!OgCAAA0AAI="}, code: exitError},
 		{name: "inspect_bad_version", args: []string{"inspect", "01eNpjYEAHjOgCAAA0AAI="}, code: exitError},
@@ -183,6 +190,7 @@ func TestEncode(t *testing.T) {
 		{name: "encode_truncated", args: []string{"encode"}, stdin: "truncated.json", code: exitError},
 		{name: "encode_missing_file", args: []string{"encode", "testdata/no-such-file.json"}, code: exitError},
 		{name: "encode_empty", args: []string{"encode", "-"}, code: exitError},
+		{name: "encode_machine_strings", args: []string{"encode", "testdata/machines.txt"}, code: exitError},
 	})
 }
 
