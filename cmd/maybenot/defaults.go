@@ -97,26 +97,25 @@ func defaultBlocker() maybenot.Machine {
 const pageLoadSeed = 2025
 
 // pageLoad generates the synthetic page load that defaultsDoc describes:
-// about four hundred packets over about half a second.
+// a few hundred packets over about a third of a second.
 func pageLoad() []tracePacket {
 	g := &traceGen{rng: splitmix.New(pageLoadSeed)}
 	const rtt = 24 * time.Millisecond
 
 	// The request for the page, and the page itself.
 	g.add(0, sent)
-	g.add(g.pick(50, 200)*time.Microsecond, sent)
-	pageEnd := g.response(rtt+g.pick(5, 15)*time.Millisecond, int(g.pick(18, 26)))
+	g.add(g.micros(50, 200), sent)
+	pageEnd := g.response(rtt+g.millis(5, 15), g.pick(18, 26))
 
 	// The browser reads the page, then asks for its resources in a burst;
 	// each answer starts a round trip and some server time later.
-	at := pageEnd + g.pick(5, 20)*time.Millisecond
-	resources := int(g.pick(8, 12))
-	for range resources {
+	at := pageEnd + g.millis(5, 20)
+	for range g.pick(8, 12) {
 		for range g.pick(1, 2) {
-			at += g.pick(30, 300) * time.Microsecond
+			at += g.micros(30, 300)
 			g.add(at, sent)
 		}
-		g.response(at+rtt+g.pick(10, 250)*time.Millisecond, int(g.pick(4, 40)))
+		g.response(at+rtt+g.millis(10, 250), g.pick(4, 40))
 	}
 
 	slices.SortStableFunc(g.packets, func(a, b tracePacket) int { return cmp.Compare(a.at, b.at) })
@@ -129,10 +128,19 @@ type traceGen struct {
 	packets []tracePacket
 }
 
-// pick returns a whole number in [lo, hi], as a Duration to multiply by a
-// unit.
-func (g *traceGen) pick(lo, hi int64) time.Duration {
-	return time.Duration(lo + int64(g.rng.Uint64()%uint64(hi-lo+1)))
+// pick returns a whole number in [lo, hi].
+func (g *traceGen) pick(lo, hi int) int {
+	return lo + int(g.rng.Uint64()%uint64(hi-lo+1))
+}
+
+// micros and millis return a time in [lo, hi] microseconds or
+// milliseconds, in whole microseconds or milliseconds.
+func (g *traceGen) micros(lo, hi int) time.Duration {
+	return time.Duration(g.pick(lo, hi)) * time.Microsecond
+}
+
+func (g *traceGen) millis(lo, hi int) time.Duration {
+	return time.Duration(g.pick(lo, hi)) * time.Millisecond
 }
 
 func (g *traceGen) add(at time.Duration, dir direction) {
@@ -145,10 +153,10 @@ func (g *traceGen) add(at time.Duration, dir direction) {
 func (g *traceGen) response(start time.Duration, n int) time.Duration {
 	at := start
 	for i := range n {
-		at += g.pick(80, 600) * time.Microsecond
+		at += g.micros(80, 600)
 		g.add(at, received)
 		if i%2 == 1 {
-			g.add(at+g.pick(20, 80)*time.Microsecond, sent)
+			g.add(at+g.micros(20, 80), sent)
 		}
 	}
 	return at
