@@ -136,42 +136,63 @@ func actionLimit(a Action) *Dist {
 	return nil
 }
 
-// actionString describes a for Machine.String.
-func actionString(a Action) string {
-	var b strings.Builder
-	flags := func(bypass, replace bool) {
-		if bypass {
-			b.WriteString(", bypass")
+// actionDetail is one line of an action's description in Machine.String,
+// such as its timeout.
+type actionDetail struct{ label, value string }
+
+// describeAction describes a for Machine.String: a headline with the kind
+// of action and its flags, such as "SendPadding (bypass, replace)", and a
+// line for each of its distributions. Timeouts and durations are in
+// microseconds; a limit is how many times the action may be taken before
+// the machine gets LimitReached.
+func describeAction(a Action) (head string, details []actionDetail) {
+	micros := func(label string, d Dist) actionDetail { return actionDetail{label, d.String() + " µs"} }
+	withLimit := func(details []actionDetail, limit *Dist) []actionDetail {
+		if limit == nil {
+			return details
 		}
-		if replace {
-			b.WriteString(", replace")
-		}
+		return append(details, actionDetail{"limit", limit.String() + ", then LimitReached"})
 	}
-	var limit *Dist
 	switch a := a.(type) {
 	case nil:
-		return "none"
+		return "none", nil
 	case Cancel:
-		return "Cancel " + a.Timer.String() + " timer"
+		switch a.Timer {
+		case TimerAction:
+			return "Cancel the action timer", nil
+		case TimerInternal:
+			return "Cancel the internal timer", nil
+		case TimerAll:
+			return "Cancel both timers", nil
+		}
+		return "Cancel " + a.Timer.String(), nil
 	case SendPadding:
-		b.WriteString("SendPadding after " + a.Timeout.String() + " µs")
-		flags(a.Bypass, a.Replace)
-		limit = a.Limit
+		return "SendPadding" + flagList(a.Bypass, a.Replace),
+			withLimit([]actionDetail{micros("timeout", a.Timeout)}, a.Limit)
 	case BlockOutgoing:
-		b.WriteString("BlockOutgoing after " + a.Timeout.String() + " µs for " + a.Duration.String() + " µs")
-		flags(a.Bypass, a.Replace)
-		limit = a.Limit
+		return "BlockOutgoing" + flagList(a.Bypass, a.Replace),
+			withLimit([]actionDetail{micros("timeout", a.Timeout), micros("duration", a.Duration)}, a.Limit)
 	case UpdateTimer:
-		b.WriteString("UpdateTimer to " + a.Duration.String() + " µs")
-		flags(false, a.Replace)
-		limit = a.Limit
-	default:
-		return fmt.Sprintf("%T", a)
+		return "UpdateTimer" + flagList(false, a.Replace),
+			withLimit([]actionDetail{micros("duration", a.Duration)}, a.Limit)
 	}
-	if limit != nil {
-		b.WriteString(", limit " + limit.String())
+	return fmt.Sprintf("%T", a), nil
+}
+
+// flagList returns the set flags of an action in parentheses, such as
+// " (bypass, replace)", or "" when none is set.
+func flagList(bypass, replace bool) string {
+	var flags []string
+	if bypass {
+		flags = append(flags, "bypass")
 	}
-	return b.String()
+	if replace {
+		flags = append(flags, "replace")
+	}
+	if flags == nil {
+		return ""
+	}
+	return " (" + strings.Join(flags, ", ") + ")"
 }
 
 // Timer names one or both of a machine's timers.

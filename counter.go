@@ -85,16 +85,21 @@ func (c *Counter) apply(x, v uint64) uint64 {
 	return x
 }
 
-// String describes the counter, such as "Decrement by Uniform(low 1, high 3)".
+// String describes the counter, such as "Decrement by Uniform(low 1,
+// high 3)" or "Set to the other counter". The value is sampled as an
+// integer (truncated); without a distribution it is 1.
 func (c Counter) String() string {
 	s := c.Operation.String()
+	if c.Operation == CounterSet {
+		s += " to "
+	} else {
+		s += " by "
+	}
 	switch {
 	case c.Copy:
-		return s + " by the other counter"
+		return s + "the other counter"
 	case c.Dist != nil:
-		return s + " by " + c.Dist.String()
-	case c.Operation == CounterSet:
-		return s + " to 1"
+		return s + c.Dist.String()
 	}
-	return s + " by 1"
+	return s + "1"
 }

@@ -96,7 +96,9 @@ func TestCounterString(t *testing.T) {
 		{Counter{Operation: CounterIncrement}, "Increment by 1"},
 		{Counter{Operation: CounterSet}, "Set to 1"},
 		{Counter{Operation: CounterDecrement, Dist: &d}, "Decrement by Uniform(low 2, high 2)"},
-		{Counter{Operation: CounterSet, Dist: &d, Copy: true}, "Set by the other counter"},
+		{Counter{Operation: CounterSet, Dist: &d}, "Set to Uniform(low 2, high 2)"},
+		{Counter{Operation: CounterSet, Dist: &d, Copy: true}, "Set to the other counter"},
+		{Counter{Operation: CounterIncrement, Copy: true}, "Increment by the other counter"},
 		{Counter{Operation: 3}, "Operation(3) by 1"},
 	} {
 		if got := tc.c.String(); got != tc.want {

@@ -3,8 +3,10 @@ package maybenot
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Machine is a probabilistic state machine that decides when to send
@@ -87,18 +89,70 @@ func (m *Machine) check() error {
 	return nil
 }
 
-// String describes the machine for people: its name and limits, then each
-// state's action, counters and transitions.
+// String describes the machine for people, over several lines: its name
+// and number of states, its padding and blocking limits, then each state
+// with its action, counters and transitions. Probabilities are shown as
+// percentages and the pseudo-states as "End" and "Signal". The layout is
+// meant for reading and may change; use Serialize or the JSON form to store
+// a machine.
 func (m *Machine) String() string {
 	var b strings.Builder
-	b.WriteString("Machine " + m.Name() + "\n")
-	b.WriteString("  allowed padding packets: " + strconv.FormatUint(m.AllowedPaddingPackets, 10) + "\n")
-	b.WriteString("  max padding fraction: " + ftoa(m.MaxPaddingFrac) + "\n")
-	b.WriteString("  allowed blocked microseconds: " + strconv.FormatUint(m.AllowedBlockedMicrosec, 10) + "\n")
-	b.WriteString("  max blocking fraction: " + ftoa(m.MaxBlockingFrac) + "\n")
+	b.WriteString("Machine " + m.Name() + ", " + plural(len(m.States), "state") + "\n")
+	writeLimit(&b, "allowed padding packets", strconv.FormatUint(m.AllowedPaddingPackets, 10))
+	writeLimit(&b, "max padding fraction", fracString(m.MaxPaddingFrac, "of packets sent"))
+	writeLimit(&b, "allowed blocked time", strconv.FormatUint(m.AllowedBlockedMicrosec, 10)+" µs")
+	writeLimit(&b, "max blocking fraction", fracString(m.MaxBlockingFrac, "of the time"))
 	for i := range m.States {
 		b.WriteString("  state " + strconv.Itoa(i) + ":\n")
 		m.States[i].writeTo(&b)
 	}
 	return b.String()
+}
+
+// limitLabelWidth aligns the values of the machine's limits in String.
+const limitLabelWidth = len("allowed padding packets: ")
+
+// writeLimit writes one limit of the machine as an aligned "label: value"
+// line.
+func writeLimit(b *strings.Builder, label, value string) {
+	b.WriteString("  ")
+	writePadded(b, label+":", limitLabelWidth)
+	b.WriteString(value + "\n")
+}
+
+// fracString describes a maximum fraction: "none" when it imposes no
+// limit (0, or NaN, which the framework ignores), otherwise the fraction
+// as a percentage followed by what it is a fraction of.
+func fracString(f float64, of string) string {
+	switch {
+	case f == 0:
+		return "none"
+	case math.IsNaN(f):
+		return "none (NaN)"
+	}
+	return percent(f, 10) + " " + of
+}
+
+// percent formats the fraction f as a percentage with at most digits
+// significant digits, enough to hide the rounding noise of multiplying by
+// 100 (0.07*100 is 7.000000000000001).
+func percent(f float64, digits int) string {
+	return strconv.FormatFloat(f*100, 'g', digits, 64) + "%"
+}
+
+// writePadded writes s followed by spaces up to width runes (at least one
+// space).
+func writePadded(b *strings.Builder, s string, width int) {
+	b.WriteString(s)
+	n := width - utf8.RuneCountInString(s)
+	b.WriteString(strings.Repeat(" ", max(n, 1)))
+}
+
+// plural returns "1 state", "2 states" and so on.
+func plural(n int, noun string) string {
+	s := strconv.Itoa(n) + " " + noun
+	if n != 1 {
+		s += "s"
+	}
+	return s
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -127,9 +128,11 @@ func TestValidateMachineErrors(t *testing.T) {
 }
 
 func TestMachineString(t *testing.T) {
+	limit := Dist{Type: Uniform{Low: 1, High: 3}}
 	m := &Machine{
-		AllowedPaddingPackets: 5,
-		MaxPaddingFrac:        0.25,
+		AllowedPaddingPackets:  5,
+		MaxPaddingFrac:         0.07,
+		AllowedBlockedMicrosec: 2000,
 		States: []State{
 			{
 				Action:   SendPadding{Replace: true, Timeout: Dist{Type: Uniform{Low: 1, High: 2}, Start: 3}},
@@ -139,20 +142,96 @@ func TestMachineString(t *testing.T) {
 					Signal:      {{StateSignal, 1}},
 				},
 			},
+			{
+				Action:   BlockOutgoing{Bypass: true, Timeout: uniformConst(0), Duration: Dist{Type: Normal{Mean: 5, Stdev: 1}, Max: 9}, Limit: &limit},
+				CounterB: &Counter{Operation: CounterSet, Copy: true},
+				Transitions: [NumEvents][]Trans{
+					BlockingBegin: {{0, 0.1}, {1, 0.2}, {StateEnd, 0.699}},
+				},
+			},
+			{},
 		},
 	}
-	want := "Machine " + m.Name() + `
+	want := "Machine " + m.Name() + `, 3 states
   allowed padding packets: 5
-  max padding fraction: 0.25
-  allowed blocked microseconds: 0
-  max blocking fraction: 0
+  max padding fraction:    7% of packets sent
+  allowed blocked time:    2000 µs
+  max blocking fraction:   none
   state 0:
-    action: SendPadding after Uniform(low 1, high 2) + 3 µs, replace
-    counter A: Decrement by 1
-    on PaddingSent -> 0 (0.5), End (0.25)
-    on Signal -> Signal
+    action:           SendPadding (replace)
+      timeout:        Uniform(low 1, high 2) + 3 µs
+    counter A:        Decrement by 1
+    on PaddingSent:   → 0 (50%), → End (25%), no transition (25%)
+    on Signal:        → Signal
+  state 1:
+    action:           BlockOutgoing (bypass)
+      timeout:        Uniform(low 0, high 0) µs
+      duration:       Normal(mean 5, stdev 1), max 9 µs
+      limit:          Uniform(low 1, high 3), then LimitReached
+    counter B:        Set to the other counter
+    on BlockingBegin: → 0 (10%), → 1 (20%), → End (69.9%), no transition (0.1%)
+  state 2:
+    action:           none
+    transitions:      none (the machine stays in this state)
 `
 	if got := m.String(); got != want {
 		t.Errorf("String() =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestMachineStringLimits(t *testing.T) {
+	m := &Machine{MaxPaddingFrac: math.NaN(), MaxBlockingFrac: 1, States: []State{{}}}
+	got := m.String()
+	for _, want := range []string{
+		"Machine " + m.Name() + ", 1 state\n",
+		"  max padding fraction:    none (NaN)\n",
+		"  max blocking fraction:   100% of the time\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("String() =\n%s\nwant a line %q", got, want)
+		}
+	}
+}
+
+func TestDescribeAction(t *testing.T) {
+	d := uniformConst(7)
+	for _, tc := range []struct {
+		a       Action
+		head    string
+		details []actionDetail
+	}{
+		{nil, "none", nil},
+		{Cancel{Timer: TimerAction}, "Cancel the action timer", nil},
+		{Cancel{Timer: TimerInternal}, "Cancel the internal timer", nil},
+		{Cancel{Timer: TimerAll}, "Cancel both timers", nil},
+		{Cancel{Timer: 3}, "Cancel Timer(3)", nil},
+		{SendPadding{Bypass: true, Timeout: d}, "SendPadding (bypass)",
+			[]actionDetail{{"timeout", "Uniform(low 7, high 7) µs"}}},
+		{UpdateTimer{Replace: true, Duration: d, Limit: &d}, "UpdateTimer (replace)",
+			[]actionDetail{{"duration", "Uniform(low 7, high 7) µs"}, {"limit", "Uniform(low 7, high 7), then LimitReached"}}},
+		{BlockOutgoing{Bypass: true, Replace: true, Timeout: d, Duration: d}, "BlockOutgoing (bypass, replace)",
+			[]actionDetail{{"timeout", "Uniform(low 7, high 7) µs"}, {"duration", "Uniform(low 7, high 7) µs"}}},
+	} {
+		head, details := describeAction(tc.a)
+		if head != tc.head || !slices.Equal(details, tc.details) {
+			t.Errorf("describeAction(%#v) = %q, %q; want %q, %q", tc.a, head, details, tc.head, tc.details)
+		}
+	}
+}
+
+func TestRestPercent(t *testing.T) {
+	for _, tc := range []struct {
+		sum  float32
+		want string
+	}{
+		{1, ""},
+		{0.75, "25%"},
+		{0.999, "0.1%"},
+		{0.99999994, ""}, // float32 noise, not a chance
+		{0.1 + 0.2 + 0.699, "0.1%"},
+	} {
+		if got := restPercent(tc.sum); got != tc.want {
+			t.Errorf("restPercent(%v) = %q, want %q", tc.sum, got, tc.want)
+		}
 	}
 }

@@ -29,23 +29,29 @@ type Trans struct {
 	Probability float32
 }
 
-// String returns "target" for a certain transition and "target (p)"
-// otherwise; the pseudo-states are spelled "End" and "Signal".
+// String returns "→ target" for a certain transition and "→ target (p%)"
+// otherwise, with the pseudo-states spelled "End" and "Signal": for
+// example "→ 3", "→ End (25%)".
 func (t Trans) String() string {
-	var s string
+	s := "→ "
 	switch t.State {
 	case StateEnd:
-		s = "End"
+		s += "End"
 	case StateSignal:
-		s = "Signal"
+		s += "Signal"
 	default:
-		s = strconv.FormatUint(uint64(t.State), 10)
+		s += strconv.FormatUint(uint64(t.State), 10)
 	}
 	if t.Probability != 1 {
-		s += " (" + strconv.FormatFloat(float64(t.Probability), 'g', -1, 32) + ")"
+		s += " (" + probPercent(t.Probability) + ")"
 	}
 	return s
 }
+
+// probPercent formats a transition probability as a percentage. Six
+// significant digits show every float32 probability without the noise of
+// its binary form (0.167 is stored as 0.16699999570846558).
+func probPercent(p float32) string { return percent(float64(p), 6) }
 
 // State is one state of a machine: an optional action and counter updates,
 // taken each time the machine enters the state, and for every event the
@@ -129,26 +135,73 @@ func (s *State) sampleTransition(e Event, rng rand.Source) (uint32, bool) {
 	return 0, false
 }
 
-// writeTo writes the readable form of the state for Machine.String.
+// restPercent returns the chance, as a percentage, that an event whose
+// transition probabilities sum to sum makes no transition, or "" when
+// that chance is nil. The float32 sum carries noise in its seventh digit
+// (0.1+0.2+0.699 is not quite 0.999), so the percentage is rounded to four
+// decimals, and a remainder below that is taken as nil.
+func restPercent(sum float32) string {
+	if sum >= 1 {
+		return ""
+	}
+	s := strconv.FormatFloat((1-float64(sum))*100, 'f', 4, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "0" {
+		return ""
+	}
+	return s + "%"
+}
+
+// stateLabelWidth aligns the values of a state's lines in Machine.String:
+// the longest label is that of the longest event name.
+const stateLabelWidth = len("on BlockingBegin: ")
+
+// writeTo writes the readable form of the state for Machine.String: its
+// action (with the action's distributions on lines of their own), its
+// counters, then its transitions, one event per line in event order.
+// Where the probabilities of an event sum to less than 1, the rest is the
+// chance that the event changes nothing.
 func (s *State) writeTo(b *strings.Builder) {
-	b.WriteString("    action: " + actionString(s.Action) + "\n")
+	head, details := describeAction(s.Action)
+	writeStateLine(b, "action:", head)
+	for _, d := range details {
+		writeStateLine(b, "  "+d.label+":", d.value)
+	}
 	if s.CounterA != nil {
-		b.WriteString("    counter A: " + s.CounterA.String() + "\n")
+		writeStateLine(b, "counter A:", s.CounterA.String())
 	}
 	if s.CounterB != nil {
-		b.WriteString("    counter B: " + s.CounterB.String() + "\n")
+		writeStateLine(b, "counter B:", s.CounterB.String())
 	}
+	hasTransitions := false
 	for e, ts := range s.Transitions {
 		if ts == nil {
 			continue
 		}
-		b.WriteString("    on " + Event(e).String() + " ->")
+		hasTransitions = true
+		var line strings.Builder
+		var sum float32
 		for i, t := range ts {
 			if i > 0 {
-				b.WriteByte(',')
+				line.WriteString(", ")
 			}
-			b.WriteString(" " + t.String())
+			line.WriteString(t.String())
+			sum += t.Probability
 		}
-		b.WriteByte('\n')
+		if rest := restPercent(sum); rest != "" {
+			line.WriteString(", no transition (" + rest + ")")
+		}
+		writeStateLine(b, "on "+Event(e).String()+":", line.String())
 	}
+	if !hasTransitions {
+		writeStateLine(b, "transitions:", "none (the machine stays in this state)")
+	}
+}
+
+// writeStateLine writes one line of a state for Machine.String: the label,
+// padded so that the values of all lines align, then the value.
+func writeStateLine(b *strings.Builder, label, value string) {
+	b.WriteString("    ")
+	writePadded(b, label, stateLabelWidth)
+	b.WriteString(value + "\n")
 }

@@ -157,10 +157,11 @@ func TestTransString(t *testing.T) {
 		t    Trans
 		want string
 	}{
-		{Trans{3, 1}, "3"},
-		{Trans{3, 0.25}, "3 (0.25)"},
-		{Trans{StateEnd, 1}, "End"},
-		{Trans{StateSignal, 0.1}, "Signal (0.1)"},
+		{Trans{3, 1}, "→ 3"},
+		{Trans{3, 0.25}, "→ 3 (25%)"},
+		{Trans{1, 0.167}, "→ 1 (16.7%)"},
+		{Trans{StateEnd, 1}, "→ End"},
+		{Trans{StateSignal, 0.1}, "→ Signal (10%)"},
 	} {
 		if got := tc.t.String(); got != tc.want {
 			t.Errorf("%#v.String() = %q, want %q", tc.t, got, tc.want)
