@@ -56,7 +56,7 @@ func ExampleNewMachine() {
 	fmt.Println(err)
 	// Output:
 	// 02 2 true
-	// maybenot: invalid machine: state 1: PaddingSent: transition to state 2, but the machine has 2 states
+	// maybenot: invalid machine: state 1: PaddingSent: transition to state 2, but the last state is 1
 }
 
 func ExampleMachine_MarshalJSON() {

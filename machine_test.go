@@ -96,7 +96,7 @@ func TestValidateMachineErrors(t *testing.T) {
 		{"most states", make([]State, StateMax), nil},
 		{"valid", []State{valid}, nil},
 		{"target out of bounds", []State{stateWith(PaddingSent, Trans{1, 1})},
-			[]string{"state 0", "PaddingSent", "transition to state 1", "1 states"}},
+			[]string{"state 0", "PaddingSent", "transition to state 1", "the last state is 0"}},
 		{"second state broken", []State{valid, stateWith(TimerEnd, Trans{0, 0.5}, Trans{0, 0.5})},
 			[]string{"state 1", "TimerEnd", "more than one transition to state 0"}},
 		{"empty transitions", []State{valid, valid, stateWith(CounterZero, []Trans{}...)},

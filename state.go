@@ -84,7 +84,7 @@ func (s *State) check(n int, seen map[uint32]struct{}) error {
 		var sum float32
 		for _, t := range ts {
 			if int64(t.State) >= int64(n) && t.State != StateEnd && t.State != StateSignal {
-				return fmt.Errorf("%v: transition to state %d, but the machine has %d states", ev, t.State, n)
+				return fmt.Errorf("%v: transition to state %d, but the last state is %d", ev, t.State, n-1)
 			}
 			if _, dup := seen[t.State]; dup {
 				return fmt.Errorf("%v: more than one transition to state %d", ev, t.State)

@@ -58,7 +58,7 @@ func TestValidateStateTransitions(t *testing.T) {
 		ts   []Trans
 		want string // in the error; "" for a valid state
 	}{
-		{"out of bounds", []Trans{{numStates, 1}}, "transition to state 2, but the machine has 2 states"},
+		{"out of bounds", []Trans{{numStates, 1}}, "transition to state 2, but the last state is 1"},
 		{"probability too high", []Trans{{0, 1.1}}, "probability 1.1, not in (0, 1]"},
 		{"probability negative", []Trans{{0, -0.5}}, "probability -0.5, not in (0, 1]"},
 		{"sum too high", []Trans{{0, 0.5}, {1, 0.6}}, "sum to 1.1, not in (0, 1]"},
