@@ -368,43 +368,43 @@ func (f *Framework) move(i int, e Event) bool {
 	return rt.state != prev || countersChanged
 }
 
-// updateCounters applies the counter updates of machine i's current state.
-// If that zeroes a counter (for the first time in this call), the machine
-// transitions on CounterZero; then it returns whether an action may still
-// be scheduled (that transition scheduled none) and whether it changed
-// state. Otherwise it returns true, false.
+// updateCounters applies the counter updates of machine i's current state,
+// A then B, each taking the other's value from before both updates when it
+// copies. If that zeroes a counter (for the first time in this call), the
+// machine transitions on CounterZero; then it returns whether an action may
+// still be scheduled (that transition scheduled none) and whether it
+// changed state. Otherwise it returns true, false.
 func (f *Framework) updateCounters(i int) (allow, changed bool) {
 	rt := &f.runtime[i]
 	st := &f.machines[i].States[rt.state]
 	oldA, oldB := rt.counterA, rt.counterB
-	zeroed := false
-	if c := st.CounterA; c != nil {
-		v := oldB
-		if !c.Copy {
-			v = c.sampleValue(f.rng)
-		}
-		rt.counterA = c.apply(rt.counterA, v)
-		if oldA != 0 && rt.counterA == 0 && !f.zeroedA {
-			f.zeroedA = true
-			zeroed = true
-		}
-	}
-	if c := st.CounterB; c != nil {
-		v := oldA
-		if !c.Copy {
-			v = c.sampleValue(f.rng)
-		}
-		rt.counterB = c.apply(rt.counterB, v)
-		if oldB != 0 && rt.counterB == 0 && !f.zeroedB {
-			f.zeroedB = true
-			zeroed = true
-		}
-	}
-	if !zeroed {
+	zeroedA := f.updateCounter(st.CounterA, &rt.counterA, oldB, &f.zeroedA)
+	zeroedB := f.updateCounter(st.CounterB, &rt.counterB, oldA, &f.zeroedB)
+	if !zeroedA && !zeroedB {
 		return true, false
 	}
 	changed = f.transition(i, CounterZero)
 	return f.slots[i].Kind == 0, changed
+}
+
+// updateCounter applies c, if not nil, to the counter *x; other is the
+// other counter's value to copy. It reports whether *x went from non-zero
+// to zero while *once was unset, and then sets *once.
+func (f *Framework) updateCounter(c *Counter, x *uint64, other uint64, once *bool) bool {
+	if c == nil {
+		return false
+	}
+	old := *x
+	v := other
+	if !c.Copy {
+		v = c.sampleValue(f.rng)
+	}
+	*x = c.apply(old, v)
+	if old != 0 && *x == 0 && !*once {
+		*once = true
+		return true
+	}
+	return false
 }
 
 // schedule sets machine i's action slot to the action of state s, sampling

@@ -9,19 +9,6 @@ import (
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
 
-// drawScript is a random source that returns the given values in turn,
-// over and over, and counts the draws.
-type drawScript struct {
-	values []uint64
-	draws  int
-}
-
-func (s *drawScript) Uint64() uint64 {
-	v := s.values[s.draws%len(s.values)]
-	s.draws++
-	return v
-}
-
 // checkState validates s as a state of a machine with n states.
 func checkState(s *State, n int) error { return s.check(n, make(map[uint32]struct{})) }
 
@@ -139,14 +126,14 @@ func TestSampleTransition(t *testing.T) {
 		{0xC0000000 << 32, 0, false},
 		{1<<64 - 1, 0, false},
 	} {
-		rng := &drawScript{values: []uint64{tc.draw}}
+		rng := &scriptedSource{vals: []uint64{tc.draw}}
 		next, ok := s.sampleTransition(NormalSent, rng)
 		if next != tc.next || ok != tc.ok || rng.draws != 1 {
 			t.Errorf("draw %#x: got %d, %v after %d draws; want %d, %v after 1", tc.draw, next, ok, rng.draws, tc.next, tc.ok)
 		}
 	}
 	// An event without transitions draws nothing.
-	rng := &drawScript{values: []uint64{0}}
+	rng := &scriptedSource{vals: []uint64{0}}
 	if next, ok := s.sampleTransition(PaddingSent, rng); ok || next != 0 || rng.draws != 0 {
 		t.Errorf("no transitions: got %d, %v after %d draws; want 0, false after 0", next, ok, rng.draws)
 	}
