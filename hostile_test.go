@@ -3,6 +3,8 @@ package maybenot
 import (
 	"bytes"
 	"compress/zlib"
+	"encoding/base64"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"runtime"
@@ -26,9 +28,22 @@ const (
 	// hugeLengthMaxAlloc bounds rejecting a string whose bincode claims an
 	// enormous number of states or transitions.
 	hugeLengthMaxAlloc = 64 << 10
+	// parseMaxInput is the longest string the worst cases below use, and
+	// parseMaxTime and parseMaxAlloc bound ParseMachine on each of them.
+	// The decoded machine dominates the allocation: an empty state takes
+	// minStateSize bytes on the wire but over 300 bytes as a State, so the
+	// 65,534 empty states a string can carry take about 22.5 MiB.
+	parseMaxInput = 1 << 20
+	parseMaxTime  = time.Second
+	parseMaxAlloc = 32 << 20
 	// measureRuns is how many times each measured call runs.
 	measureRuns = 3
 )
+
+// maxWireStates is the most states the bincode of a machine string could
+// hold if nothing but states took space. The real maximum is a little
+// lower (see TestParseMachineMostStates), and far below StateMax.
+const maxWireStates = maxDecompressed / minStateSize
 
 // measure runs f runs times and returns its least time and its least
 // allocation (in bytes) over the runs.
@@ -46,6 +61,47 @@ func measure(runs int, f func()) (time.Duration, uint64) {
 		least = min(least, after.TotalAlloc-before.TotalAlloc)
 	}
 	return best, least
+}
+
+// TestParseMachineReferenceFuzzFindings feeds ParseMachine the inputs that
+// crashed the reference's parser under its fuzzer (fuzz/artifacts/
+// machine-str,* in its repository). They are not text: the reference's
+// fuzz target replaced every byte that is not valid UTF-8 with U+FFFD, and
+// the parser, taking the first two bytes as the version, sliced a U+FFFD in
+// two (the reference now rejects non-ASCII strings first, as ParseMachine
+// does). The raw bytes, the replaced string and the ASCII bytes alone must
+// each be rejected with an error, without a panic.
+func TestParseMachineReferenceFuzzFindings(t *testing.T) {
+	findings := []struct {
+		name string
+		raw  string
+		// wantASCII is the error for the ASCII bytes alone.
+		wantASCII string
+	}{
+		{"machine-str id-000000", "\xd0\xd0\xd0\xd0\xd0\xd0\xd0\xd0\xd0\xc0\xd0\xd0\xd0\xd0\xd0\xd0" +
+			"\x10\xd0\xd0\xd0\xd0\xd7\xd0\xd0", "too short"},
+		{"machine-str id-000001", "\xff\x80\x00\x01\x3a\x3a\x40\x3f\x00\x00\x05\x80\x00\x00\x00\x00" +
+			"\x3b\x3f\x00\x3a\x3f\x40\x3d\x3e", "version mismatch"},
+	}
+	for _, f := range findings {
+		replaced := string([]rune(f.raw)) // each invalid byte becomes U+FFFD
+		if !strings.ContainsRune(replaced, '\uFFFD') {
+			t.Fatalf("%s: no byte was replaced", f.name)
+		}
+		ascii := strings.Map(func(r rune) rune {
+			if r >= 0x80 {
+				return -1
+			}
+			return r
+		}, replaced)
+		for _, tc := range []struct{ form, s, want string }{
+			{"raw", f.raw, "not ASCII"},
+			{"replaced", replaced, "not ASCII"},
+			{"ASCII only", ascii, f.wantASCII},
+		} {
+			checkParseError(t, f.name+" "+tc.form, tc.s, tc.want)
+		}
+	}
 }
 
 // TestInflateLimit checks inflate at the edges of its buffer growth and of
@@ -168,5 +224,258 @@ func TestParseMachineHugeLengths(t *testing.T) {
 		if alloc >= hugeLengthMaxAlloc {
 			t.Errorf("%s: rejecting allocates %d bytes, want < %d", tc.name, alloc, hugeLengthMaxAlloc)
 		}
+	}
+}
+
+// largestFitting returns the largest n up to maxWireStates for which the
+// bincode of shape(n), which must grow with n, fits in maxDecompressed
+// bytes, and that machine.
+func largestFitting(t *testing.T, shape func(n int) *Machine) (int, *Machine) {
+	t.Helper()
+	fits := func(n int) bool { return len(encodeMachine(shape(n))) <= maxDecompressed }
+	if !fits(1) {
+		t.Fatal("no machine of this shape fits")
+	}
+	lo, hi := 1, maxWireStates+1 // fits(lo), and hi is out of range or does not fit
+	for hi-lo > 1 {
+		if mid := lo + (hi-lo)/2; fits(mid) {
+			lo = mid
+		} else {
+			hi = mid
+		}
+	}
+	return lo, shape(lo)
+}
+
+// emptyStates is the machine of n empty states: the most states per byte.
+func emptyStates(n int) *Machine { return &Machine{States: make([]State, n)} }
+
+// TestParseMachineMostStates parses and runs the machine with the most
+// states a machine string can carry, each as small as a state can be but
+// the first and last, which take the machine from one end to the other.
+// One state more does not fit in maxDecompressed bytes.
+func TestParseMachineMostStates(t *testing.T) {
+	shape := func(n int) *Machine {
+		m := emptyStates(n)
+		m.States[0].Transitions[NormalSent] = []Trans{{State: uint32(n - 1), Probability: 1}}
+		m.States[n-1] = newState(padAfter(7), edge{NormalSent, 0})
+		return m
+	}
+	n, want := largestFitting(t, shape)
+	t.Logf("a machine string carries at most %d states (maxWireStates %d, StateMax %d)", n, maxWireStates, StateMax)
+	if n < maxWireStates-8 || n > maxWireStates {
+		t.Fatalf("%d states fit, want just under %d", n, maxWireStates)
+	}
+	s := want.Serialize()
+	var m *Machine
+	elapsed, alloc := measure(measureRuns, func() {
+		var err error
+		if m, err = ParseMachine(s); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%d states from a %d-byte string: parsed in %v, %d bytes allocated", n, len(s), elapsed, alloc)
+	if elapsed >= parseMaxTime || alloc >= parseMaxAlloc {
+		t.Errorf("parsing %d states takes %v and %d bytes, want < %v and < %d", n, elapsed, alloc, parseMaxTime, parseMaxAlloc)
+	}
+	if !bytes.Equal(encodeMachine(m), encodeMachine(want)) {
+		t.Fatal("the parsed machine differs from the serialized one")
+	}
+
+	f := newTestFramework(t, []Machine{*m}, 0, 0)
+	step(t, f, at(1), evs(normalSent), padding(0, 7*us))
+	wantState(t, f, 0, uint32(n-1))
+	step(t, f, at(2), evs(normalSent))
+	wantState(t, f, 0, 0)
+	step(t, f, at(3), evs(normalSent, normalRecv, paddingSent(0)), padding(0, 7*us))
+
+	// One state more and the string inflates past the limit.
+	checkParseError(t, "one state more", shape(n+1).Serialize(), "decompressed machine larger than")
+}
+
+// TestParseMachineWorstCases times ParseMachine on the costliest inputs of
+// at most parseMaxInput bytes we could build: the most states, the most
+// transitions, every optional field present, validation's duplicate check
+// at its most expensive, and random data at each layer.
+func TestParseMachineWorstCases(t *testing.T) {
+	rng := rand.New(splitmix.New(12))
+	randomBytes := func(n int) []byte {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(rng.Uint64())
+		}
+		return b
+	}
+	// The longest random payload whose base64 fits in parseMaxInput.
+	maxPayload := (parseMaxInput - len(wireVersion)) / 4 * 3
+
+	// Every transition list of state 0 names every state.
+	mostTransitions := func(n int) *Machine {
+		m := emptyStates(n)
+		all := make([]Trans, n)
+		for i := range all {
+			all[i] = Trans{State: uint32(i), Probability: 1 / float32(2*n)}
+		}
+		for e := range m.States[0].Transitions {
+			m.States[0].Transitions[e] = all
+		}
+		return m
+	}
+	// Every state has an action with a limit, both counters with
+	// distributions and transitions on every event.
+	everyOption := func(n int) *Machine {
+		m := emptyStates(n)
+		d := Dist{Type: Uniform{Low: 1, High: 2}, Start: 1, Max: 3}
+		for i := range m.States {
+			s := &m.States[i]
+			s.Action = BlockOutgoing{Bypass: true, Replace: true, Timeout: d, Duration: d, Limit: &d}
+			s.CounterA = &Counter{Operation: CounterSet, Dist: &d, Copy: true}
+			s.CounterB = &Counter{Operation: CounterDecrement, Dist: &d}
+			for e := range s.Transitions {
+				s.Transitions[e] = []Trans{{State: uint32((i + e) % n), Probability: 1}}
+			}
+		}
+		return m
+	}
+	// Validation checks each transition list for repeated targets with a
+	// map that one long list makes large; many short lists after it each
+	// clear that map.
+	bigThenShortLists := func() *Machine {
+		const k = 22_000
+		m := mostTransitions(k)
+		m.States[0].Transitions = [NumEvents][]Trans{NormalRecv: m.States[0].Transitions[NormalRecv]}
+		one := []Trans{{State: 0, Probability: 1}}
+		lists := (maxDecompressed - len(encodeMachine(m))) / 6 // a one-entry list adds 6 bytes
+		for i := 1; lists > 0; i++ {
+			for e := range NumEvents {
+				if lists > 0 {
+					m.States[i].Transitions[e] = one
+					lists--
+				}
+			}
+		}
+		return m
+	}
+	_, manyStates := largestFitting(t, emptyStates)
+	_, manyTrans := largestFitting(t, mostTransitions)
+	_, allOptions := largestFitting(t, everyOption)
+	trailing := append(encodeMachine(manyStates), 0)
+	if len(trailing) > maxDecompressed {
+		t.Fatalf("no room for a stray byte after %d bytes", len(trailing)-1)
+	}
+
+	randomPayload := randomBytes(maxPayload)
+	var randomZlib string
+	for n := maxPayload; ; n -= 1024 {
+		if randomZlib = machineString(t, randomPayload[:n]); len(randomZlib) <= parseMaxInput {
+			break
+		}
+	}
+	// As many random bytes as fit in the string, after a machine header
+	// claiming as many states as they could hold.
+	const randomTail = 760 << 10
+	var randomStates bincode.Encoder
+	randomStates.Uint64(0)
+	randomStates.F64(0)
+	randomStates.Uint64(0)
+	randomStates.F64(0)
+	randomStates.Len(randomTail / minStateSize)
+	randomBincode := append(randomStates.Bytes(), randomBytes(randomTail)...)
+
+	cases := []struct {
+		name string
+		s    string
+		ok   bool
+	}{
+		{"most states", manyStates.Serialize(), true},
+		{"most states, then a stray byte", machineString(t, trailing), false},
+		{"most transitions", manyTrans.Serialize(), true},
+		{"every option present", allOptions.Serialize(), true},
+		{"long list, then many short ones", bigThenShortLists().Serialize(), true},
+		{"random base64", wireVersion + base64.StdEncoding.EncodeToString(randomPayload), false},
+		{"base64 of zeros", wireVersion + strings.Repeat("AAAA", (parseMaxInput-len(wireVersion))/4), false},
+		{"zlib of random bytes", randomZlib, false},
+		{"random bincode after a state count", machineString(t, randomBincode), false},
+	}
+	for _, tc := range cases {
+		if len(tc.s) > parseMaxInput {
+			t.Fatalf("%s: %d bytes, more than %d", tc.name, len(tc.s), parseMaxInput)
+		}
+		_, err := parseNoPanic(tc.s)
+		if tc.ok && err != nil {
+			t.Fatalf("%s: %v", tc.name, err)
+		}
+		if !tc.ok && !errors.Is(err, ErrInvalidMachine) {
+			t.Fatalf("%s: ParseMachine error %v, want one wrapping ErrInvalidMachine", tc.name, err)
+		}
+		elapsed, alloc := measure(measureRuns, func() { _, _ = ParseMachine(tc.s) })
+		t.Logf("%-36s %8d bytes: %12v, %9d bytes allocated", tc.name, len(tc.s), elapsed, alloc)
+		if elapsed >= parseMaxTime {
+			t.Errorf("%s: ParseMachine takes %v, want < %v", tc.name, elapsed, parseMaxTime)
+		}
+		if alloc >= parseMaxAlloc {
+			t.Errorf("%s: ParseMachine allocates %d bytes, want < %d", tc.name, alloc, parseMaxAlloc)
+		}
+	}
+}
+
+// TestMachineOfStateMaxStates builds a machine of StateMax states, more
+// than a machine string can carry, in code and from its JSON form: it
+// validates, and a framework runs it through every state. One state more is
+// invalid.
+func TestMachineOfStateMaxStates(t *testing.T) {
+	const padEvery = 1000 // states with a SendPadding action
+	states := make([]State, StateMax)
+	for i := range states {
+		states[i].Transitions[NormalSent] = []Trans{{State: uint32(i+1) % StateMax, Probability: 1}}
+		if i%padEvery == padEvery-1 {
+			states[i].Action = padAfter(float64(i))
+		}
+	}
+	m := newTestMachine(t, 0, 0, 0, 0, states...)
+
+	f := newTestFramework(t, []Machine{m}, 0, 0)
+	for i := 1; i <= StateMax; i++ {
+		s := i % StateMax
+		got := f.TriggerEvents(evs(normalSent), at(int64(i)))
+		var want []TriggerAction
+		if s%padEvery == padEvery-1 {
+			want = acts(padding(0, time.Duration(s)*us))
+		}
+		if len(got) != len(want) || (len(want) > 0 && got[0] != want[0]) {
+			t.Fatalf("event %d: got %v, want %v", i, got, want)
+		}
+		if f.runtime[0].state != uint32(s) {
+			t.Fatalf("event %d: machine in state %d, want %d", i, f.runtime[0].state, s)
+		}
+	}
+
+	if testing.Short() {
+		t.Log("skipping the JSON form in short mode")
+	} else {
+		b, err := m.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var back Machine
+		start := time.Now()
+		if err := back.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("the JSON form takes %d bytes and unmarshals in %v", len(b), time.Since(start))
+		if err := back.Validate(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(encodeMachine(&back), encodeMachine(&m)) {
+			t.Fatal("the machine unmarshaled from JSON differs")
+		}
+		if _, err := NewFramework([]Machine{back}, 0, 0, base, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	m.States = append(m.States, State{})
+	if err := m.Validate(); !errors.Is(err, ErrInvalidMachine) {
+		t.Fatalf("a machine of %d states validates: %v", len(m.States), err)
 	}
 }

@@ -38,7 +38,10 @@ var base64Std = base64.StdEncoding.Strict()
 // serializes it ("02" + base64 of zlib of bincode). Any problem, from a
 // non-ASCII byte to a machine breaking a validation rule, is an error
 // wrapping ErrInvalidMachine. The string may come from anywhere: parsing
-// never inflates more than 1 MiB nor allocates much beyond that.
+// inflates at most 1 MiB, rejects a length prefix claiming more than the
+// bytes left could hold before allocating for it, and so allocates at most
+// about 25 MiB (a string holds at most about 65,500 states, and an empty
+// State takes a few hundred bytes in memory).
 func ParseMachine(s string) (*Machine, error) {
 	m, err := parseMachine(s)
 	if err != nil {
