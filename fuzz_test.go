@@ -52,8 +52,8 @@ func FuzzParseMachine(f *testing.F) {
 // layers that keep FuzzParseMachine from reaching deep into it. Decoding
 // either fails or gives a machine whose encoding is the input itself or,
 // when the input has integers in a longer form than needed, shorter; no
-// more states than the input could hold; and, if the machine validates, a
-// machine string that parses back to it.
+// more states than the input could hold; and, if the machine validates
+// (and fits in a machine string), a machine string that parses back to it.
 func FuzzDecodeMachine(f *testing.F) {
 	f.Add(encodeMachine(&Machine{States: make([]State, 1)}))
 	f.Add(encodeMachine(testMachine()))
@@ -79,7 +79,7 @@ func FuzzDecodeMachine(f *testing.F) {
 		if !bytes.Equal(encodeMachine(again), enc) {
 			t.Fatal("the re-encoding decodes to a different machine")
 		}
-		if m.Validate() != nil {
+		if m.Validate() != nil || len(enc) > maxDecompressed {
 			return
 		}
 		parsed, err := ParseMachine(m.Serialize())
@@ -137,7 +137,7 @@ func FuzzMachineUnmarshalJSON(f *testing.F) {
 		if !reflect.DeepEqual(back, m) {
 			t.Fatalf("round trip: got %v, want %v", &back, &m)
 		}
-		if m.Validate() != nil {
+		if m.Validate() != nil || len(encodeMachine(&m)) > maxDecompressed {
 			return
 		}
 		parsed, err := ParseMachine(m.Serialize())
