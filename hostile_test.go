@@ -140,6 +140,14 @@ func TestInflateLimit(t *testing.T) {
 	}
 }
 
+// wireOf returns a machine string of raw, compressed fast: ParseMachine
+// takes any zlib stream, and the best compression (as Serialize uses) is
+// slow for megabytes.
+func wireOf(t *testing.T, raw []byte) string {
+	t.Helper()
+	return wireVersion + base64.StdEncoding.EncodeToString(zlibOf(t, raw))
+}
+
 // zlibOf returns a zlib stream of data, compressed fast.
 func zlibOf(t *testing.T, data []byte) []byte {
 	t.Helper()
@@ -229,14 +237,19 @@ func TestParseMachineHugeLengths(t *testing.T) {
 
 // largestFitting returns the largest n up to maxWireStates for which the
 // bincode of shape(n), which must grow with n, fits in maxDecompressed
-// bytes, and that machine.
+// bytes, and that machine. It doubles n until the bincode no longer fits,
+// then bisects, so it never encodes a machine much over twice the limit.
 func largestFitting(t *testing.T, shape func(n int) *Machine) (int, *Machine) {
 	t.Helper()
 	fits := func(n int) bool { return len(encodeMachine(shape(n))) <= maxDecompressed }
 	if !fits(1) {
 		t.Fatal("no machine of this shape fits")
 	}
-	lo, hi := 1, maxWireStates+1 // fits(lo), and hi is out of range or does not fit
+	lo, hi := 1, 2 // fits(lo); hi is out of range or does not fit, once found
+	for hi <= maxWireStates && fits(hi) {
+		lo, hi = hi, 2*hi
+	}
+	hi = min(hi, maxWireStates+1)
 	for hi-lo > 1 {
 		if mid := lo + (hi-lo)/2; fits(mid) {
 			lo = mid
@@ -367,7 +380,8 @@ func TestParseMachineWorstCases(t *testing.T) {
 	randomPayload := randomBytes(maxPayload)
 	var randomZlib string
 	for n := maxPayload; ; n -= 1024 {
-		if randomZlib = machineString(t, randomPayload[:n]); len(randomZlib) <= parseMaxInput {
+		randomZlib = wireOf(t, randomPayload[:n])
+		if len(randomZlib) <= parseMaxInput {
 			break
 		}
 	}
@@ -387,15 +401,15 @@ func TestParseMachineWorstCases(t *testing.T) {
 		s    string
 		ok   bool
 	}{
-		{"most states", manyStates.Serialize(), true},
-		{"most states, then a stray byte", machineString(t, trailing), false},
-		{"most transitions", manyTrans.Serialize(), true},
-		{"every option present", allOptions.Serialize(), true},
-		{"long list, then many short ones", bigThenShortLists().Serialize(), true},
+		{"most states", wireOf(t, encodeMachine(manyStates)), true},
+		{"most states, then a stray byte", wireOf(t, trailing), false},
+		{"most transitions", wireOf(t, encodeMachine(manyTrans)), true},
+		{"every option present", wireOf(t, encodeMachine(allOptions)), true},
+		{"long list, then many short ones", wireOf(t, encodeMachine(bigThenShortLists())), true},
 		{"random base64", wireVersion + base64.StdEncoding.EncodeToString(randomPayload), false},
 		{"base64 of zeros", wireVersion + strings.Repeat("AAAA", (parseMaxInput-len(wireVersion))/4), false},
 		{"zlib of random bytes", randomZlib, false},
-		{"random bincode after a state count", machineString(t, randomBincode), false},
+		{"random bincode after a state count", wireOf(t, randomBincode), false},
 	}
 	for _, tc := range cases {
 		if len(tc.s) > parseMaxInput {
