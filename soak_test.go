@@ -12,11 +12,12 @@ import (
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
 
-// Sizes of TestSoak. go test runs the default size; MAYBENOT_SOAK=full
-// runs the full one (tens of seconds), -short none.
+// Sizes of TestSoak. go test runs the default size, the same machines as
+// the full size with a tenth of the events; MAYBENOT_SOAK=full runs the
+// full size (about 1.5 s on two cores), -short none.
 const (
-	soakMachines     = 200
-	soakEvents       = 25_000
+	soakMachines     = 1000
+	soakEvents       = 10_000
 	soakMachinesFull = 1000
 	soakEventsFull   = 100_000
 	// soakGroup machines run in each framework, so that they signal each
