@@ -273,6 +273,10 @@ func (b Beta) check() error {
 // that validates, uses a bounded number of random numbers on average (at
 // most a few dozen). A Dist that does not validate still samples without
 // panicking or looping for long, but its values are meaningless.
+//
+// Sample only reads d, so goroutines may sample one Dist concurrently,
+// each with its own rng: rand.Source implementations are generally not
+// safe for concurrent use.
 func (d Dist) Sample(rng rand.Source) float64 {
 	s := d.draw(rng) + d.Start
 	if !finite(s) {

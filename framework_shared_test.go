@@ -86,11 +86,21 @@ var callerEvents = []Event{NormalRecv, PaddingRecv, TunnelRecv, NormalSent,
 // runShared runs a framework over machines for calls calls of one to three
 // random caller events (machine IDs from -1 to one past the last), checking
 // each result, and returns a digest of all actions and how many of each
-// kind there were. The framework and the events are determined by seed.
-func runShared(machines []Machine, seed uint64, calls int) (digest uint64, kinds [ActionUpdateTimer + 1]int, err error) {
+// kind there were. With maxRate > 0 a RateLimitedFramework allowing maxRate
+// actions per second wraps the framework, and dropped counts the calls
+// whose actions it withheld. The framework and the events are determined
+// by seed.
+func runShared(machines []Machine, seed uint64, calls int, maxRate float64) (digest uint64, kinds [ActionUpdateTimer + 1]int, dropped int, err error) {
 	f, err := NewFramework(machines, 0.3, 0.3, base, splitmix.New(seed))
 	if err != nil {
-		return 0, kinds, err
+		return 0, kinds, 0, err
+	}
+	trigger := f.TriggerEvents
+	if maxRate > 0 {
+		r := NewRateLimitedFramework(f)
+		trigger = func(events []TriggerEvent, now time.Time) []TriggerAction {
+			return r.TriggerEvents(events, maxRate, now)
+		}
 	}
 	gen := rand.New(splitmix.New(^seed))
 	h := fnv.New64a()
@@ -106,12 +116,16 @@ func runShared(machines []Machine, seed uint64, calls int) (digest uint64, kinds
 			})
 		}
 		now = now.Add(time.Duration(gen.IntN(2000)) * us)
+		actions := trigger(events, now)
+		if len(actions) == 0 && f.pending > 0 {
+			dropped++
+		}
 		last := MachineID(-1)
-		for _, a := range f.TriggerEvents(events, now) {
+		for _, a := range actions {
 			if a.Machine <= last || int(a.Machine) >= len(machines) ||
 				a.Kind < ActionCancel || a.Kind > ActionUpdateTimer ||
 				a.Timeout < 0 || a.Timeout > 24*time.Hour || a.Duration < 0 || a.Duration > 24*time.Hour {
-				return 0, kinds, fmt.Errorf("call %d: bad action %v", c, a)
+				return 0, kinds, 0, fmt.Errorf("call %d: bad action %v", c, a)
 			}
 			last = a.Machine
 			kinds[a.Kind]++
@@ -122,7 +136,7 @@ func runShared(machines []Machine, seed uint64, calls int) (digest uint64, kinds
 			h.Write(buf)
 		}
 	}
-	return h.Sum64(), kinds, nil
+	return h.Sum64(), kinds, dropped, nil
 }
 
 func boolByte(b bool) byte {
@@ -157,7 +171,7 @@ func TestSharedMachinesConcurrently(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			digests[g], kinds[g], errs[g] = runShared(shared, uint64(g), calls)
+			digests[g], kinds[g], _, errs[g] = runShared(shared, uint64(g), calls, 0)
 		}()
 	}
 	wg.Wait()
@@ -187,7 +201,7 @@ func TestSharedMachinesConcurrently(t *testing.T) {
 	}
 	distinct := make(map[uint64]bool)
 	for g := range 4 {
-		alone, _, err := runShared(sharedTestMachines(t), uint64(g), calls)
+		alone, _, _, err := runShared(sharedTestMachines(t), uint64(g), calls, 0)
 		if err != nil {
 			t.Fatalf("seed %d alone: %v", g, err)
 		}
@@ -198,5 +212,70 @@ func TestSharedMachinesConcurrently(t *testing.T) {
 	}
 	if len(distinct) != 4 {
 		t.Fatalf("4 seeds gave %d distinct runs", len(distinct))
+	}
+}
+
+// TestSharedMachinesRateLimited is TestSharedMachinesConcurrently with a
+// RateLimitedFramework per goroutine, tight enough to withhold actions:
+// under the race detector it shows that rate limiters, like frameworks,
+// share nothing but the read-only machines. Each run must match the same
+// run done alone.
+func TestSharedMachinesRateLimited(t *testing.T) {
+	const (
+		goroutines = 32
+		maxRate    = 50 // actions per second; the runs ask for more
+	)
+	calls := 2000
+	if testing.Short() {
+		calls = 200
+	}
+	shared := sharedTestMachines(t)
+	digests := make([]uint64, goroutines)
+	returned := make([]int, goroutines)
+	dropped := make([]int, goroutines)
+	errs := make([]error, goroutines)
+	var wg sync.WaitGroup
+	for g := range goroutines {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var kinds [ActionUpdateTimer + 1]int
+			digests[g], kinds, dropped[g], errs[g] = runShared(shared, uint64(g), calls, maxRate)
+			for _, n := range kinds {
+				returned[g] += n
+			}
+		}()
+	}
+	wg.Wait()
+	var allReturned, allDropped int
+	for g, err := range errs {
+		if err != nil {
+			t.Fatalf("goroutine %d: %v", g, err)
+		}
+		allReturned += returned[g]
+		allDropped += dropped[g]
+	}
+	t.Logf("%d actions returned; %d calls had theirs withheld", allReturned, allDropped)
+	if allReturned == 0 || allDropped == 0 {
+		t.Fatalf("%d actions returned, %d calls' actions withheld: want both", allReturned, allDropped)
+	}
+	if fresh := sharedTestMachines(t); !reflect.DeepEqual(shared, fresh) {
+		t.Fatal("the shared machines changed while rate-limited frameworks ran them")
+	}
+	for g := range 4 {
+		alone, _, _, err := runShared(sharedTestMachines(t), uint64(g), calls, maxRate)
+		if err != nil {
+			t.Fatalf("seed %d alone: %v", g, err)
+		}
+		if alone != digests[g] {
+			t.Fatalf("seed %d: digest %x alone, %x among %d goroutines", g, alone, digests[g], goroutines)
+		}
+	}
+	unlimited, _, _, err := runShared(sharedTestMachines(t), 0, calls, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if unlimited == digests[0] {
+		t.Fatal("rate limiting changed nothing")
 	}
 }

@@ -414,28 +414,3 @@ func TestMarshalJSONNonFinite(t *testing.T) {
 		t.Error("a document with null for a float unmarshals")
 	}
 }
-
-func FuzzMachineUnmarshalJSON(f *testing.F) {
-	f.Add([]byte(testMachineJSON))
-	f.Add([]byte(`{"allowed_padding_packets":0,"max_padding_frac":0,"allowed_blocked_microsec":0,"max_blocking_frac":0,"states":[]}`))
-	f.Add([]byte(`[[[{"a":null}]]]`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		var m Machine
-		if err := json.Unmarshal(data, &m); err != nil {
-			return
-		}
-		// Whatever unmarshals marshals again, to a document that
-		// unmarshals to the same machine.
-		b, err := json.Marshal(m)
-		if err != nil {
-			t.Fatalf("Marshal: %v", err)
-		}
-		var back Machine
-		if err := json.Unmarshal(b, &back); err != nil {
-			t.Fatalf("Unmarshal(%s): %v", b, err)
-		}
-		if !reflect.DeepEqual(back, m) {
-			t.Fatalf("round trip: got %v, want %v", &back, &m)
-		}
-	})
-}

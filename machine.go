@@ -15,7 +15,9 @@ import (
 // A Machine is plain data: build one with NewMachine or a struct literal, or
 // parse one with ParseMachine. A Framework never modifies the machines it
 // runs, so any number of frameworks on any goroutines may share them; do
-// not modify a machine while a framework uses it.
+// not modify a machine while a framework uses it. The methods other than
+// UnmarshalJSON only read the machine, so they may be called concurrently
+// too.
 type Machine struct {
 	// AllowedPaddingPackets is how many padding packets the machine may
 	// cause before MaxPaddingFrac (and the framework's fraction) apply.

@@ -14,6 +14,8 @@ import "time"
 // keep their state; only the returned actions are withheld.
 //
 // Like a Framework, a RateLimitedFramework is not safe for concurrent use.
+// It calls the Framework it wraps, so while it is in use that Framework must
+// not be called from another goroutine either.
 type RateLimitedFramework struct {
 	f       *Framework
 	prev    float64   // actions returned in the previous window

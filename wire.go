@@ -24,6 +24,8 @@ const (
 	// maxDecompressed bounds the bincode encoding of a machine, so that a
 	// small string cannot inflate into a large allocation.
 	maxDecompressed = 1 << 20
+	// inflateStartSize is the first size of inflate's output buffer.
+	inflateStartSize = 2 << 10
 	// The fewest bytes a State and a Trans take on the wire: a state has
 	// 16 option tags, a transition a one-byte index and a float32.
 	minStateSize = 16
@@ -36,7 +38,10 @@ var base64Std = base64.StdEncoding.Strict()
 // serializes it ("02" + base64 of zlib of bincode). Any problem, from a
 // non-ASCII byte to a machine breaking a validation rule, is an error
 // wrapping ErrInvalidMachine. The string may come from anywhere: parsing
-// never inflates more than 1 MiB nor allocates much beyond that.
+// inflates at most 1 MiB, rejects a length prefix claiming more than the
+// bytes left could hold before allocating for it, and so allocates at most
+// about 25 MiB (a string holds at most about 65,500 states, and an empty
+// State takes a few hundred bytes in memory).
 func ParseMachine(s string) (*Machine, error) {
 	m, err := parseMachine(s)
 	if err != nil {
@@ -78,24 +83,45 @@ func parseMachine(s string) (*Machine, error) {
 
 // inflate decompresses a zlib stream (checking its Adler-32 trailer) of at
 // most maxDecompressed bytes.
+//
+// The output buffer starts at inflateStartSize, which holds any machine
+// seen in practice, and doubles as needed up to exactly the limit; a
+// stream that is still going then is read one byte further only to tell
+// "exactly at the limit" from "over". So a zlib bomb costs about twice the
+// limit in allocations whatever the Go version (io.ReadAll's growth varies
+// between versions and overshoots the limit), and never more.
 func inflate(compressed []byte) ([]byte, error) {
 	zr, err := zlib.NewReader(bytes.NewReader(compressed))
 	if err != nil {
 		return nil, fmt.Errorf("zlib: %w", err)
 	}
 	defer zr.Close()
-	// Read one byte past the limit to tell "exactly at" from "over".
-	raw, err := io.ReadAll(io.LimitReader(zr, maxDecompressed+1))
-	if err != nil {
-		if errors.Is(err, io.ErrUnexpectedEOF) {
-			err = errors.New("truncated stream")
+	raw := make([]byte, 0, inflateStartSize)
+	var probe [1]byte
+	for {
+		dst := raw[len(raw):cap(raw)]
+		if len(dst) == 0 {
+			if len(raw) == maxDecompressed {
+				dst = probe[:]
+			} else {
+				raw = append(make([]byte, 0, min(2*cap(raw), maxDecompressed)), raw...)
+				dst = raw[len(raw):cap(raw)]
+			}
 		}
-		return nil, fmt.Errorf("zlib: %w", err)
+		n, err := zr.Read(dst)
+		if n > 0 && len(raw) == maxDecompressed {
+			return nil, fmt.Errorf("zlib: decompressed machine larger than %d bytes", maxDecompressed)
+		}
+		raw = raw[:len(raw)+n]
+		switch {
+		case err == io.EOF:
+			return raw, nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return nil, errors.New("zlib: truncated stream")
+		case err != nil:
+			return nil, fmt.Errorf("zlib: %w", err)
+		}
 	}
-	if len(raw) > maxDecompressed {
-		return nil, fmt.Errorf("zlib: decompressed machine larger than %d bytes", maxDecompressed)
-	}
-	return raw, nil
 }
 
 // ParseMachines parses a list of machine strings, one per line. Blank lines
