@@ -59,7 +59,7 @@ func TestNoopMachine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := inflate(compressed)
+	raw, err := inflate(compressed, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -117,25 +117,25 @@ func TestInflateLimit(t *testing.T) {
 			data[i] = byte(rng.IntN(4)) // compressible, but not trivially
 		}
 		compressed := zlibOf(t, data)
-		raw, err := inflate(compressed)
+		raw, err := inflate(compressed, nil)
 		if err != nil || !bytes.Equal(raw, data) {
 			t.Errorf("%d bytes: inflate gives %d bytes, %v; want them back", size, len(raw), err)
 		}
 	}
 	for _, size := range []int{maxDecompressed + 1, maxDecompressed + inflateStartSize, 3 * maxDecompressed} {
-		if raw, err := inflate(zlibOf(t, make([]byte, size))); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
+		if raw, err := inflate(zlibOf(t, make([]byte, size)), nil); err == nil || !strings.Contains(err.Error(), "larger than 1048576 bytes") {
 			t.Errorf("%d bytes: inflate gives %d bytes, %v; want an error", size, len(raw), err)
 		}
 	}
 	// A stream cut short, or with a wrong checksum, is an error even at
 	// the limit, where inflate reads one byte further.
 	full := zlibOf(t, make([]byte, maxDecompressed))
-	if _, err := inflate(full[:len(full)-5]); err == nil {
+	if _, err := inflate(full[:len(full)-5], nil); err == nil {
 		t.Error("inflate accepts a stream without its checksum")
 	}
 	bad := bytes.Clone(full)
 	bad[len(bad)-1] ^= 1
-	if _, err := inflate(bad); err == nil {
+	if _, err := inflate(bad, nil); err == nil {
 		t.Error("inflate accepts a stream with a wrong checksum")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"sync"
 
 	"github.com/klauspost/compress/zlib"
 
@@ -74,29 +75,44 @@ func parseMachine(s string) (*Machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("base64: %w", err)
 	}
-	raw, err := inflate(compressed)
+	buf := inflateBufs.Get().(*[]byte)
+	defer inflateBufs.Put(buf)
+	raw, err := inflate(compressed, (*buf)[:0])
+	if cap(raw) > cap(*buf) && cap(raw) <= maxPooledInflate {
+		*buf = raw
+	}
 	if err != nil {
 		return nil, err
 	}
-	return decodeMachine(raw)
+	return decodeMachine(raw) // copies what it needs out of raw
 }
+
+// inflateBufs recycles inflate's output buffers of up to maxPooledInflate
+// bytes; larger ones, rare, are left to the garbage collector.
+var inflateBufs = sync.Pool{New: func() any {
+	b := make([]byte, 0, inflateStartSize)
+	return &b
+}}
+
+const maxPooledInflate = 64 << 10
 
 // inflate decompresses a zlib stream (checking its Adler-32 trailer) of at
 // most maxDecompressed bytes.
 //
-// The output buffer starts at inflateStartSize, which holds any machine
-// seen in practice, and doubles as needed up to exactly the limit; a
+// It appends to raw[:0], whose capacity it uses first. The buffer (of at
+// least inflateStartSize, which holds any machine seen in practice)
+// doubles as needed up to exactly the limit; a
 // stream that is still going then is read one byte further only to tell
 // "exactly at the limit" from "over". So a zlib bomb costs about twice the
 // limit in allocations whatever the Go version (io.ReadAll's growth varies
 // between versions and overshoots the limit), and never more.
-func inflate(compressed []byte) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(compressed))
+func inflate(compressed, raw []byte) ([]byte, error) {
+	raw = raw[:0]
+	zr, err := getZlibReader(bytes.NewReader(compressed))
 	if err != nil {
 		return nil, fmt.Errorf("zlib: %w", err)
 	}
-	defer zr.Close()
-	raw := make([]byte, 0, inflateStartSize)
+	defer putZlibReader(zr)
 	var probe [1]byte
 	for {
 		dst := raw[len(raw):cap(raw)]
@@ -104,7 +120,8 @@ func inflate(compressed []byte) ([]byte, error) {
 			if len(raw) == maxDecompressed {
 				dst = probe[:]
 			} else {
-				raw = append(make([]byte, 0, min(2*cap(raw), maxDecompressed)), raw...)
+				size := min(max(2*cap(raw), inflateStartSize), maxDecompressed)
+				raw = append(make([]byte, 0, size), raw...)
 				dst = raw[len(raw):cap(raw)]
 			}
 		}
@@ -122,6 +139,29 @@ func inflate(compressed []byte) ([]byte, error) {
 			return nil, fmt.Errorf("zlib: %w", err)
 		}
 	}
+}
+
+// zlibReaders recycles decompressors. Each holds a 32 KiB window and its
+// Huffman tables, most of what parsing a small machine would allocate.
+var zlibReaders sync.Pool
+
+// getZlibReader returns a zlib reader of r, recycled if one is free.
+func getZlibReader(r io.Reader) (io.ReadCloser, error) {
+	zr, ok := zlibReaders.Get().(io.ReadCloser)
+	if !ok {
+		return zlib.NewReader(r)
+	}
+	if err := zr.(zlib.Resetter).Reset(r, nil); err != nil {
+		zlibReaders.Put(zr)
+		return nil, err
+	}
+	return zr, nil
+}
+
+// putZlibReader closes zr and keeps it for reuse.
+func putZlibReader(zr io.ReadCloser) {
+	zr.Close()
+	zlibReaders.Put(zr)
 }
 
 // ParseMachines parses a list of machine strings, one per line. Blank lines
