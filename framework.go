@@ -179,7 +179,9 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	if f.pending == 0 {
 		return f.out
 	}
-	slices.Sort(f.written)
+	if len(f.written) > 1 {
+		slices.Sort(f.written)
+	}
 	for _, i := range f.written {
 		if f.slots[i].Kind != 0 {
 			f.out = append(f.out, f.slots[i])
