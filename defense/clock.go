@@ -39,8 +39,8 @@ func (systemClock) Now() time.Time { return time.Now() }
 func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
 
 // VirtualClock is a Clock whose time moves only when told to, for
-// deterministic tests and simulation. The zero value is not usable; call
-// NewVirtualClock.
+// deterministic tests and simulation. NewVirtualClock sets its start; the
+// zero value starts at the zero time.Time.
 //
 // Timers fire inside Advance and AdvanceTo, on the goroutine that called
 // them, in order of their deadlines; timers with equal deadlines fire in

@@ -116,3 +116,16 @@ func TestVirtualClockChained(t *testing.T) {
 	c.Advance(10 * time.Millisecond)
 	fr.check(t, "50ms tick")
 }
+
+func TestVirtualClockZeroValue(t *testing.T) {
+	var c VirtualClock
+	fired := time.Time{}
+	c.AfterFunc(time.Second, func() { fired = c.Now() })
+	c.Advance(2 * time.Second)
+	if want := (time.Time{}).Add(time.Second); !fired.Equal(want) {
+		t.Errorf("timer fired at %v, want %v", fired, want)
+	}
+	if want := (time.Time{}).Add(2 * time.Second); !c.Now().Equal(want) {
+		t.Errorf("Now() = %v, want %v", c.Now(), want)
+	}
+}

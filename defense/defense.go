@@ -11,6 +11,13 @@ import (
 	"github.com/maybenot-go/maybenot"
 )
 
+// DefaultMaxActionsPerSecond is the cap on actions per second of a Defense
+// whose Config leaves MaxActionsPerSecond at 0. It is far above what
+// machines ask for on real traffic (an action per machine per packet at
+// several hundred thousand packets per second) and bounds the work a
+// runaway machine can cause.
+const DefaultMaxActionsPerSecond = 1_000_000
+
 // Config configures a Defense. SendPadding and BlockingChanged are
 // required; everything else has a usable zero value.
 type Config struct {
@@ -20,15 +27,18 @@ type Config struct {
 	// MaxPaddingFrac and MaxBlockingFrac bound the padding and blocking of
 	// all machines together, as for maybenot.NewFramework (0: no bound).
 	MaxPaddingFrac, MaxBlockingFrac float64
-	// MaxActionsPerSecond, when > 0, caps the actions taken per second
-	// with a maybenot.RateLimitedFramework, guarding against machines that
-	// would ask for too much work. 0 means no cap.
+	// MaxActionsPerSecond caps the actions taken per second, with a
+	// maybenot.RateLimitedFramework: once the estimated rate reaches it,
+	// actions are dropped (events still reach the machines). 0 means
+	// DefaultMaxActionsPerSecond; +Inf means no cap.
 	//
-	// A machine may answer its own events without end: say, a state with
-	// an UpdateTimer and no limit that loops back to itself on TimerBegin.
-	// A reporting call never runs such a loop for more than a few rounds;
-	// the rest runs from the clock timer, so the caller is not held up,
-	// but the loop goes on, at one instant, until a cap stops it.
+	// The cap guards against machines that ask for too much work. A valid
+	// machine may answer its own events without end: say, a state with an
+	// UpdateTimer and no limit that loops back to itself on TimerBegin. A
+	// reporting call never runs such a loop for more than a few rounds
+	// (the rest runs from the clock timer, so the caller is not held up),
+	// and the cap ends it; without a cap it would go on for good, at one
+	// instant.
 	MaxActionsPerSecond float64
 	// Rand is the source of the machines' randomness; nil means a secure
 	// one. Pass a deterministic source only for tests and simulation.
@@ -45,9 +55,9 @@ type Config struct {
 	SendPadding func(Padding)
 	// BlockingChanged is called with true when outgoing traffic becomes
 	// blocked and with false when it is unblocked, alternately, starting
-	// with true. While blocked, hold back every outgoing packet except
-	// padding handed over with Padding.Bypass; when unblocked, send what
-	// was held. Like SendPadding it may call the Defense's methods.
+	// with true. While blocked, hold back every outgoing packet except what
+	// a Padding with Bypass lets out (the padding, or a held packet that
+	// replaces it); when unblocked, send what was held. Like SendPadding it may call the Defense's methods.
 	BlockingChanged func(blocked bool)
 }
 
@@ -219,14 +229,19 @@ func New(cfg Config) (*Defense, error) {
 	}
 	d.blockEnd.kind = blockingTimer
 	d.feedback.kind = feedbackTimer
-	d.sched.h = make(deadlineHeap[*deadline], 0, 2*len(d.machines)+1)
+	// Room for every timer: two per machine, the end of blocking and the
+	// feedback.
+	d.sched.h = make(deadlineHeap[*deadline], 0, 2*len(d.machines)+2)
 	// The clock timer is made here, stopped, so that arming it later
 	// allocates nothing.
 	d.timer = clock.AfterFunc(math.MaxInt64, d.fire)
 	d.timer.Stop()
-	if cfg.MaxActionsPerSecond > 0 && !math.IsInf(cfg.MaxActionsPerSecond, 1) {
+	d.maxActions = cfg.MaxActionsPerSecond
+	if d.maxActions == 0 {
+		d.maxActions = DefaultMaxActionsPerSecond
+	}
+	if !math.IsInf(d.maxActions, 1) {
 		d.rl = maybenot.NewRateLimitedFramework(fw)
-		d.maxActions = cfg.MaxActionsPerSecond
 	}
 	return d, nil
 }

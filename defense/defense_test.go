@@ -593,3 +593,24 @@ func TestSelfAnsweringMachine(t *testing.T) {
 		}
 	})
 }
+
+func TestDefaultActionCap(t *testing.T) {
+	for _, tt := range []struct {
+		rate   float64
+		want   float64
+		capped bool
+	}{
+		{0, DefaultMaxActionsPerSecond, true},
+		{25, 25, true},
+		{math.Inf(1), math.Inf(1), false},
+	} {
+		d, err := New(Config{SendPadding: func(Padding) {}, BlockingChanged: func(bool) {}, MaxActionsPerSecond: tt.rate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.maxActions != tt.want || (d.rl != nil) != tt.capped {
+			t.Errorf("MaxActionsPerSecond %v: cap %v (rate limiter %v), want %v (%v)", tt.rate, d.maxActions, d.rl != nil, tt.want, tt.capped)
+		}
+		d.Close()
+	}
+}

@@ -82,8 +82,9 @@
 // together in the next call, in the same order, and its actions are carried
 // out likewise. A report makes at most a few such rounds; if machines keep
 // answering their own TimerBegin, the rounds go on from the clock timer (at
-// the same instant), so no caller is held up. PaddingSent is triggered before SendPadding is called, so
-// before the integrator can report the padding's PacketSent. The integrator
+// the same instant), so no caller is held up. PaddingSent is triggered
+// before SendPadding is called, so before the integrator can report the
+// padding's PacketSent. The integrator
 // keeps the order of its own events: NormalQueued before that packet's
 // PacketSent, PacketReceived before NormalReceived or PaddingReceived.
 //
