@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/maybenot-go/maybenot"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
@@ -155,12 +157,14 @@ func (c *command) printUsage(w io.Writer, fs *flag.FlagSet) {
 }
 
 // errorLine returns err as the one line printed after "maybenot: ". The
-// errors of the maybenot packages start with their package name, which
-// that prefix already gives, so it is dropped wherever it appears.
+// library's errors name their package, which that prefix already gives, so
+// the package name is dropped from the library's error texts, wherever
+// wrapping put them.
 func errorLine(err error) string {
-	msg := err.Error()
-	for _, pkg := range []string{"maybenot: ", "defense: "} {
-		msg = strings.ReplaceAll(msg, pkg, "")
+	msg := strings.ReplaceAll(err.Error(), "defense: ", "")
+	for _, sentinel := range []error{maybenot.ErrInvalidMachine, maybenot.ErrPaddingLimit, maybenot.ErrBlockingLimit} {
+		text := sentinel.Error()
+		msg = strings.ReplaceAll(msg, text, strings.TrimPrefix(text, "maybenot: "))
 	}
 	return strings.ReplaceAll(msg, "\n", " ")
 }

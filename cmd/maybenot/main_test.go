@@ -228,9 +228,15 @@ func TestRoundTrip(t *testing.T) {
 }
 
 func TestErrorLine(t *testing.T) {
-	err := errors.New("line 2: maybenot: invalid machine: defense: x\ny")
-	if got, want := errorLine(err), "line 2: invalid machine: x y"; got != want {
-		t.Errorf("errorLine = %q, want %q", got, want)
+	for _, tt := range []struct{ err, want string }{
+		{"line 2: maybenot: invalid machine: x\ny", "line 2: invalid machine: x y"},
+		{"defense: maybenot: max padding fraction must be in [0, 1]: got 2", "max padding fraction must be in [0, 1]: got 2"},
+		// Only the library's own texts lose the package name.
+		{`json: unknown field "maybenot: x"`, `json: unknown field "maybenot: x"`},
+	} {
+		if got := errorLine(errors.New(tt.err)); got != tt.want {
+			t.Errorf("errorLine(%q) = %q, want %q", tt.err, got, tt.want)
+		}
 	}
 }
 

@@ -83,13 +83,17 @@ func (f *simulateFlags) check(args []string) error {
 		return usageError{fmt.Sprintf("-max-padding-frac %v is not in [0, 1]", f.maxPaddingFrac)}
 	case !(f.maxBlockingFrac >= 0 && f.maxBlockingFrac <= 1):
 		return usageError{fmt.Sprintf("-max-blocking-frac %v is not in [0, 1]", f.maxBlockingFrac)}
-	case f.tail < 0:
-		return usageError{fmt.Sprintf("-tail %v is negative", f.tail)}
+	case f.tail < 0 || f.tail > maxTail:
+		return usageError{fmt.Sprintf("-tail %v is not between 0 and %v", f.tail, maxTail)}
 	case f.maxSteps <= 0:
 		return usageError{fmt.Sprintf("-max-steps %d is not positive", f.maxSteps)}
 	}
 	return nil
 }
+
+// maxTail bounds -tail, so that the end of a simulation, the last packet's
+// time (at most maxTraceTime) plus the tail, fits a time.Duration.
+const maxTail = 100 * 365 * 24 * time.Hour
 
 // runSimulate loads the machines and the trace, simulates, and writes the
 // results.

@@ -25,6 +25,7 @@ func TestSimulate(t *testing.T) {
 		{name: "simulate_bad_seed", args: []string{"simulate", "-seed", "-1"}, code: exitUsage},
 		{name: "simulate_both_stdin", args: []string{"simulate", "-machines", "-", "-trace", "-"}, code: exitUsage},
 		{name: "simulate_argument", args: []string{"simulate", "trace.log"}, code: exitUsage},
+		{name: "simulate_tail_too_long", args: []string{"simulate", "-tail", "1000000h"}, code: exitUsage},
 		{name: "simulate_help", args: []string{"simulate", "-h"}, code: exitOK},
 	})
 }

@@ -102,7 +102,7 @@ func parseTraceLine(text string) (tracePacket, error) {
 
 // maxTraceTime is the latest time a trace may have, about 100 years: far
 // beyond any trace, and far enough from time.Duration's limit that the
-// simulation can add its tail without overflow.
+// simulation can add its tail (at most maxTail) without overflow.
 const maxTraceTime = 100 * 365 * 24 * time.Hour
 
 // record is one packet of the defended trace.
