@@ -36,7 +36,9 @@ func (o Operation) String() string {
 // Counter updates one of a machine's two counters (A and B, both starting
 // at 0) each time the machine enters the state that holds it. When an update
 // takes a counter from non-zero to zero, the machine gets a CounterZero
-// event (at most once per counter per TriggerEvents call).
+// event; but within one TriggerEvents call only the first zeroing of a
+// counter A, and of a counter B, counts, across all machines of the
+// framework (as in the reference).
 //
 // The value applied is, in order of precedence: the other counter's value
 // from before this state was entered (Copy), a sample of Dist truncated to

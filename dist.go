@@ -216,7 +216,7 @@ func (b Binomial) check() error {
 		return fmt.Errorf("probability %v not in [0, 1]", b.Probability)
 	case b.Probability != 0 && b.Probability < DistMinProbability:
 		return fmt.Errorf("probability %v is below the minimum 1e-9 (sampling would be too slow)", b.Probability)
-	case b.Trials > 1_000_000_000:
+	case b.Trials > maxBinomialTrials:
 		return fmt.Errorf("%d trials is above the maximum 1e9 (sampling would be too slow)", b.Trials)
 	}
 	return nil
@@ -276,8 +276,12 @@ func (b Beta) check() error {
 //
 // Sample only reads d, so goroutines may sample one Dist concurrently,
 // each with its own rng: rand.Source implementations are generally not
-// safe for concurrent use.
+// safe for concurrent use. A nil rng draws from math/rand/v2's top-level
+// generator, which is safe for concurrent use and seeded by the runtime.
 func (d Dist) Sample(rng rand.Source) float64 {
+	if rng == nil {
+		rng = globalSource{}
+	}
 	s := d.draw(rng) + d.Start
 	if !finite(s) {
 		return 0
@@ -288,6 +292,11 @@ func (d Dist) Sample(rng rand.Source) float64 {
 	}
 	return r
 }
+
+// globalSource is math/rand/v2's top-level generator as a Source.
+type globalSource struct{}
+
+func (globalSource) Uint64() uint64 { return rand.Uint64() }
 
 // draw samples the distribution itself, without Start and clamping.
 func (d Dist) draw(rng rand.Source) float64 {
@@ -318,22 +327,22 @@ func (d Dist) draw(rng rand.Source) float64 {
 	return math.NaN()
 }
 
-// float64Open01 turns one 64-bit draw into a float64 in [0, 1) the way the
+// unitFloat64 turns one 64-bit draw into a float64 in [0, 1) the way the
 // reference's random source does: the top 52 bits become the mantissa of a
 // number in [1, 2), and 1 is subtracted.
-func float64Open01(rng rand.Source) float64 {
+func unitFloat64(rng rand.Source) float64 {
 	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - 1
 }
 
-// float64OpenClosed01 is 1 - float64Open01: a float64 in (0, 1], for the
+// float64OpenClosed01 is 1 - unitFloat64: a float64 in (0, 1], for the
 // logarithms the samplers below take.
 func float64OpenClosed01(rng rand.Source) float64 {
-	return 1 - float64Open01(rng)
+	return 1 - unitFloat64(rng)
 }
 
-// float32Open01 is float64Open01 at float32 precision, from the high 32 bits
+// unitFloat32 is unitFloat64 at float32 precision, from the high 32 bits
 // of one 64-bit draw. Transition choice uses it.
-func float32Open01(rng rand.Source) float32 {
+func unitFloat32(rng rand.Source) float32 {
 	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
 }
 
@@ -350,7 +359,7 @@ func (u Uniform) sample(rng rand.Source) float64 {
 	}
 	// The conversion keeps the multiplication rounded on its own: fused
 	// into the addition (FMA) the last bit could differ from the reference.
-	return float64(float64Open01(rng)*(u.High-u.Low)) + u.Low
+	return float64(unitFloat64(rng)*(u.High-u.Low)) + u.Low
 }
 
 // sample is gonum's: a ziggurat standard normal, scaled and shifted.
@@ -435,9 +444,9 @@ const poissonInversionMax = 10
 // from 0 with one uniform draw. From 10 up it uses Hörmann's transformed
 // rejection with squeeze (PTRS, 1993): two uniform draws per attempt,
 // 1.1 to 1.35 attempts on average, and most attempts end at the squeeze
-// without a logarithm. The exact test compares with the log probability written as
-// Loader's deviance and Stirling-error terms, which keep their precision for
-// every mean validation allows (up to 1.844e19).
+// without a logarithm. The exact test compares with the log probability
+// written as Loader's deviance and Stirling-error terms, which keep their
+// precision for every mean validation allows (up to 1.844e19).
 func (p Poisson) sample(rng rand.Source) float64 {
 	lambda := p.Lambda
 	switch {
@@ -454,7 +463,7 @@ func (p Poisson) sample(rng rand.Source) float64 {
 // probabilities added no longer change the sum (past k = 50 or so), so a
 // draw within rounding of 1 cannot run it on.
 func poissonInversion(lambda float64, rng rand.Source) float64 {
-	u := float64Open01(rng)
+	u := unitFloat64(rng)
 	p := math.Exp(-lambda)
 	cdf := p
 	k := 0.0
@@ -478,8 +487,8 @@ func poissonPTRS(lambda float64, rng rand.Source) float64 {
 	logInvAlpha := math.Log(1.1239 + 1.1328/(b-3.4))
 	vr := 0.9277 - 3.6224/(b-2)
 	for {
-		u := float64Open01(rng) - 0.5
-		v := float64Open01(rng)
+		u := unitFloat64(rng) - 0.5
+		v := unitFloat64(rng)
 		us := 0.5 - math.Abs(u)
 		k := math.Floor((2*a/us+b)*u + lambda + 0.43)
 		if us >= 0.07 && v <= vr {

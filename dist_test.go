@@ -362,11 +362,11 @@ func TestFloatDraws(t *testing.T) {
 	}
 	for _, tt := range tests {
 		src := &scriptedSource{vals: []uint64{tt.x}}
-		if got := float64Open01(src); got != tt.f64 {
-			t.Errorf("float64Open01(%#x) = %v, want %v", tt.x, got, tt.f64)
+		if got := unitFloat64(src); got != tt.f64 {
+			t.Errorf("unitFloat64(%#x) = %v, want %v", tt.x, got, tt.f64)
 		}
-		if got := float32Open01(src); got != tt.f32 {
-			t.Errorf("float32Open01(%#x) = %v, want %v", tt.x, got, tt.f32)
+		if got := unitFloat32(src); got != tt.f32 {
+			t.Errorf("unitFloat32(%#x) = %v, want %v", tt.x, got, tt.f32)
 		}
 		if got, want := float64OpenClosed01(src), 1-tt.f64; got != want {
 			t.Errorf("float64OpenClosed01(%#x) = %v, want %v", tt.x, got, want)
@@ -457,7 +457,7 @@ func TestSampleDoesNotAllocate(t *testing.T) {
 		sampleMicros(*limit, rng)
 		sampleLimit(limit, rng)
 		c.sampleValue(rng)
-		float32Open01(rng)
+		unitFloat32(rng)
 	})
 	if a != 0 {
 		t.Errorf("helpers: %v allocations, want 0", a)
@@ -1197,5 +1197,27 @@ func BenchmarkSample(b *testing.B) {
 				d.Sample(rng)
 			}
 		})
+	}
+}
+
+// TestSampleNilSource samples every type with a nil source, which must
+// draw from the top-level generator rather than panic.
+func TestSampleNilSource(t *testing.T) {
+	dists := []DistType{
+		Uniform{Low: 1, High: 2}, Normal{Mean: 5, Stdev: 1}, SkewNormal{Location: 5, Scale: 1, Shape: 2},
+		LogNormal{Mu: 1, Sigma: 0.5}, Binomial{Trials: 10, Probability: 0.5}, Geometric{Probability: 0.5},
+		Pareto{Scale: 1, Shape: 2}, Poisson{Lambda: 3}, Weibull{Scale: 1, Shape: 2}, Gamma{Scale: 1, Shape: 2},
+		Beta{Alpha: 2, Beta: 2},
+	}
+	for _, dt := range dists {
+		d := Dist{Type: dt, Max: 1e6}
+		if v := d.Sample(nil); !(v >= 0 && v <= 1e6) {
+			t.Errorf("%v: Sample(nil) = %v", d, v)
+		}
+	}
+	// Uniform{1, 2} draws: two samples from the top-level generator differ.
+	u := Dist{Type: Uniform{Low: 1, High: 2}}
+	if a, b := u.Sample(nil), u.Sample(nil); a == b || a < 1 || a >= 2 {
+		t.Errorf("Uniform(1, 2) with a nil source gave %v and %v", a, b)
 	}
 }

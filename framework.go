@@ -51,7 +51,9 @@ type Framework struct {
 	signalPending bool
 	signalExcept  int
 
-	// Each counter may be zeroed once per TriggerEvents call.
+	// In one TriggerEvents call only the first zeroing of a counter A, and
+	// of a counter B, raises CounterZero, whichever machines they belong
+	// to.
 	zeroedA, zeroedB bool
 }
 
@@ -143,9 +145,9 @@ func (f *Framework) AllMachinesEnded() bool {
 
 // TriggerEvents processes events, in order, as happening at time now, and
 // returns the actions the integrator must take: at most one per machine, in
-// machine order. A later event in the same call may replace a machine's
-// action from an earlier one, so batching events under load only drops
-// actions that were already stale.
+// machine order. Within a call, a machine's later action replaces its
+// earlier one, so when events are batched (under load, say) only the last
+// action of each machine is returned.
 //
 // now should never go backwards across calls (time.Now is fine); blocking
 // is accounted from it, and a clock that jumps back makes blocking budgets
@@ -236,26 +238,24 @@ func (f *Framework) machineIndex(id MachineID) (int, bool) {
 	return int(id), id >= 0 && int(id) < len(f.machines)
 }
 
-// process handles one event reported by the integrator.
+// process handles one event reported by the integrator, other than the
+// four that only transition every machine (TriggerEvents does those).
 func (f *Framework) process(e TriggerEvent) {
 	switch e.Event {
-	case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
-		f.transitionAll(e.Event)
-
 	case NormalSent:
-		f.normalSent = satInc(f.normalSent)
+		f.normalSent = satAddU64(f.normalSent, 1)
 		for i := range f.runtime {
-			f.runtime[i].normalSent = satInc(f.runtime[i].normalSent)
+			f.runtime[i].normalSent = satAddU64(f.runtime[i].normalSent, 1)
 			f.transition(i, NormalSent)
 		}
 
 	case PaddingSent:
-		f.paddingSent = satInc(f.paddingSent)
+		f.paddingSent = satAddU64(f.paddingSent, 1)
 		i, ok := f.machineIndex(e.Machine)
 		if !ok {
 			return
 		}
-		f.runtime[i].paddingSent = satInc(f.runtime[i].paddingSent)
+		f.runtime[i].paddingSent = satAddU64(f.runtime[i].paddingSent, 1)
 		f.transitionOrUseLimit(i, PaddingSent)
 
 	case BlockingBegin:
@@ -374,8 +374,9 @@ func (f *Framework) move(i int, e Event) bool {
 // A then B, each taking the other's value from before both updates when it
 // copies. If that zeroes a counter (for the first time in this call), the
 // machine transitions on CounterZero; then it returns whether an action may
-// still be scheduled (that transition scheduled none) and whether it
-// changed state. Otherwise it returns true, false.
+// still be scheduled (the machine's action slot is empty after that
+// transition) and whether the transition changed its state. Otherwise it
+// returns true, false.
 func (f *Framework) updateCounters(i int) (allow, changed bool) {
 	rt := &f.runtime[i]
 	st := &f.machines[i].States[rt.state]
@@ -583,12 +584,4 @@ func satAddU64(a, b uint64) uint64 {
 		return math.MaxUint64
 	}
 	return a + b
-}
-
-// satInc adds one, saturating at 2^64-1.
-func satInc(x uint64) uint64 {
-	if x == math.MaxUint64 {
-		return x
-	}
-	return x + 1
 }

@@ -26,8 +26,9 @@ type Machine struct {
 	// packets of this machine reaches it. Must be in [0, 1].
 	MaxPaddingFrac float64
 	// AllowedBlockedMicrosec is how much blocking, in microseconds, the
-	// machine may cause before MaxBlockingFrac (and the framework's
-	// fraction) apply.
+	// machine may see before MaxBlockingFrac (and the framework's fraction)
+	// apply to its blocking actions. Blocking is framework-wide: every
+	// machine counts all of it, whichever machine caused it.
 	AllowedBlockedMicrosec uint64
 	// MaxBlockingFrac, when > 0, stops blocking once the time blocked since
 	// the framework started, as a fraction of the time elapsed, reaches
@@ -59,8 +60,10 @@ func NewMachine(allowedPaddingPackets uint64, maxPaddingFrac float64,
 // reference); there are 1 to StateMax states; each present transition list
 // is non-empty, targets existing states, StateEnd or StateSignal without
 // repeating one, and has probabilities in (0, 1] that sum (in float32) to a
-// value in (0, 1]; every distribution has valid parameters. The error wraps
-// ErrInvalidMachine and says what is wrong where.
+// value in (0, 1] (the checks are written so that a NaN probability
+// passes, as in the reference; neither it nor any transition after it in
+// the list is ever taken); every distribution has valid parameters. The
+// error wraps ErrInvalidMachine and says what is wrong where.
 func (m *Machine) Validate() error {
 	if err := m.check(); err != nil {
 		return invalid(err)

@@ -48,7 +48,7 @@ func TestConformanceRNGFloat32(t *testing.T) {
 		src := splitmix.New(c.Seed)
 		for j, x := range c.U64 {
 			want := float32(x>>41) / (1 << 23) // 23 bits below the binary point
-			if got := float32Open01(src); got != want {
+			if got := unitFloat32(src); got != want {
 				t.Errorf("seed %d, draw %d: got %v, want %v", c.Seed, j, got, want)
 			}
 		}

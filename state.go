@@ -130,7 +130,7 @@ func (s *State) sampleTransition(e Event, rng rand.Source) (uint32, bool) {
 	if ts == nil {
 		return 0, false
 	}
-	r := float32Open01(rng)
+	r := unitFloat32(rng)
 	var sum float32
 	for _, t := range ts {
 		sum += t.Probability

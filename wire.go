@@ -131,10 +131,10 @@ func inflate(compressed, raw []byte) ([]byte, error) {
 		}
 		raw = raw[:len(raw)+n]
 		switch {
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return raw, nil
 		case errors.Is(err, io.ErrUnexpectedEOF):
-			return nil, errors.New("zlib: truncated stream")
+			return nil, fmt.Errorf("zlib: truncated stream: %w", err)
 		case err != nil:
 			return nil, fmt.Errorf("zlib: %w", err)
 		}
@@ -167,6 +167,10 @@ func putZlibReader(zr io.ReadCloser) {
 // ParseMachines parses a list of machine strings, one per line. Blank lines
 // are skipped and spaces around a string are ignored. An error names the
 // line (counted from 1) and wraps ErrInvalidMachine.
+//
+// Each line costs what ParseMachine costs, up to about 25 MiB for a short
+// but hostile line, and the machines are all kept: bound the number of
+// lines of an untrusted list.
 func ParseMachines(s string) ([]Machine, error) {
 	var ms []Machine
 	for i, line := range strings.Split(s, "\n") {
