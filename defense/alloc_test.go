@@ -1,6 +1,7 @@
 package defense
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -30,12 +31,15 @@ func busyMachines(t testing.TB) []maybenot.Machine {
 	}
 }
 
+// newBusy returns a Defense running busyMachines with no cap on actions,
+// so that every report carries out its actions.
 func newBusy(t testing.TB, clock Clock) *Defense {
 	d, err := New(Config{
-		Machines:        busyMachines(t),
-		Clock:           clock,
-		SendPadding:     func(Padding) {},
-		BlockingChanged: func(bool) {},
+		Machines:            busyMachines(t),
+		Clock:               clock,
+		MaxActionsPerSecond: math.Inf(1),
+		SendPadding:         func(Padding) {},
+		BlockingChanged:     func(bool) {},
 	})
 	if err != nil {
 		t.Fatal(err)
