@@ -5,6 +5,7 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"reflect"
@@ -568,7 +569,8 @@ func TestUnmarshalJSONHostile(t *testing.T) {
 
 // TestUnmarshalJSONStateMax decodes a valid machine of StateMax states,
 // with actions, counters and transitions, and holds the allocation to
-// jsonStatesMaxRatio times the memory the machine then takes.
+// jsonStatesMaxRatio times the memory the machine then takes. A machine of
+// one state more is rejected at that state.
 func TestUnmarshalJSONStateMax(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipping a machine of StateMax states in short mode")
@@ -615,5 +617,15 @@ func TestUnmarshalJSONStateMax(t *testing.T) {
 		len(b), elapsed, alloc, size)
 	if alloc > jsonStatesMaxRatio*size {
 		t.Errorf("unmarshaling allocates %d bytes, more than %d times the %d bytes of the machine", alloc, jsonStatesMaxRatio, size)
+	}
+
+	more := append(b[:len(b)-2:len(b)-2], `,{"counter":[null,null],"transitions":`+transitionsJSON(nil)+`}]}`...)
+	m = *testMachine()
+	err = m.UnmarshalJSON(more)
+	if want := fmt.Sprintf("json: states[%d]: more than the maximum %d states", StateMax, StateMax); err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("a machine of %d states: got %v, want an error ending %q", StateMax+1, err, want)
+	}
+	if !reflect.DeepEqual(&m, testMachine()) {
+		t.Error("a failed UnmarshalJSON changed the machine")
 	}
 }

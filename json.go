@@ -65,9 +65,10 @@ func (m Machine) MarshalJSON() ([]byte, error) { return marshalJSON(&m) }
 // member given twice. The error wraps ErrInvalidMachine and gives the path
 // to the problem, such as states[3].transitions[PaddingSent][1].
 //
-// UnmarshalJSON does not validate the machine: call Validate for that. On
-// error m is left unchanged. As encoding/json asks of unmarshalers, a JSON
-// null leaves m unchanged and is not an error.
+// UnmarshalJSON does not validate the machine: call Validate for that. It
+// only rejects more than StateMax states, which no valid machine has, at
+// the first state too many. On error m is left unchanged. As encoding/json
+// asks of unmarshalers, a JSON null leaves m unchanged and is not an error.
 func (m *Machine) UnmarshalJSON(data []byte) error { return unmarshalStruct(data, m) }
 
 // MarshalJSON returns the JSON form of the state: an object with the members
@@ -781,7 +782,8 @@ func decodeCounters(r *jsonReader, c counterPair) error {
 const stateBlock = 16
 
 // decodeStates decodes an array of states. An empty array gives nil, as in
-// ParseMachine.
+// ParseMachine. More than StateMax states are an error at the first state
+// too many, as such a machine can never be valid.
 //
 // The states are decoded into blocks of stateBlock states, which are then
 // copied into a slice of the final length, so memory grows with the states
@@ -791,6 +793,9 @@ func decodeStates(r *jsonReader, dst *[]State) error {
 	var blocks []*[stateBlock]State
 	n := 0
 	err := decodeArray(r, -1, strconv.Itoa, func(i int) error {
+		if i == StateMax {
+			return fmt.Errorf("more than the maximum %d states", StateMax)
+		}
 		if i%stateBlock == 0 {
 			blocks = append(blocks, new([stateBlock]State))
 		}
