@@ -5,8 +5,10 @@ import (
 	"compress/zlib"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -510,5 +512,120 @@ func TestMachineOfStateMaxStates(t *testing.T) {
 	m.States = append(m.States, State{})
 	if err := m.Validate(); !errors.Is(err, ErrInvalidMachine) {
 		t.Fatalf("a machine of %d states validates: %v", len(m.States), err)
+	}
+}
+
+// JSON machines may come from anywhere too. Machine.UnmarshalJSON builds
+// only the values it returns, so its memory follows what it decodes, not
+// what the document claims or how many tokens it holds. These bound it.
+const (
+	// jsonNumbersInput is the size of {"states":[0,0,...]}, whose zeros
+	// would each take a State (over 300 bytes) were states allocated
+	// before being decoded, and jsonNumbersMaxAlloc bounds rejecting it.
+	jsonNumbersInput    = 400 << 10
+	jsonNumbersMaxAlloc = 2 << 20
+	// jsonPairs is how many [0,1] pairs one transition list holds, and
+	// jsonPairsMaxRatio bounds the allocation for decoding it as a
+	// multiple of the input.
+	jsonPairs         = 200_000
+	jsonPairsMaxRatio = 16
+	// jsonStatesMaxRatio bounds the allocation for decoding a machine of
+	// StateMax states, as a multiple of the memory the machine takes.
+	jsonStatesMaxRatio = 3
+)
+
+// TestUnmarshalJSONHostile holds UnmarshalJSON to the bounds above on a
+// document full of values of the wrong type and on a long transition list.
+func TestUnmarshalJSONHostile(t *testing.T) {
+	numbers := []byte(`{"states":[0` + strings.Repeat(",0", (jsonNumbersInput-len(`{"states":[0]}`))/2) + `]}`)
+	var m Machine
+	_, alloc := measure(measureRuns, func() {
+		if err := m.UnmarshalJSON(numbers); !errors.Is(err, ErrInvalidMachine) {
+			t.Fatalf("{\"states\":[0,0,...]} unmarshals: %v", err)
+		}
+	})
+	t.Logf("%d bytes of {\"states\":[0,0,...]} allocate %d bytes", len(numbers), alloc)
+	if alloc > jsonNumbersMaxAlloc {
+		t.Errorf("{\"states\":[0,0,...]} allocates %d bytes, more than %d", alloc, jsonNumbersMaxAlloc)
+	}
+
+	pairs := []byte(`{"allowed_padding_packets":0,"max_padding_frac":0.0,"allowed_blocked_microsec":0,` +
+		`"max_blocking_frac":0.0,"states":[{"action":null,"counter":[null,null],"transitions":` +
+		transitionsJSON(map[Event]string{NormalSent: "[[0,1]" + strings.Repeat(",[0,1]", jsonPairs-1) + "]"}) + `}]}`)
+	_, alloc = measure(measureRuns, func() {
+		m = Machine{}
+		if err := m.UnmarshalJSON(pairs); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("%d bytes holding %d transition pairs allocate %d bytes", len(pairs), jsonPairs, alloc)
+	if got := m.States[0].Transitions[NormalSent]; len(got) != jsonPairs || got[jsonPairs-1] != (Trans{0, 1}) {
+		t.Errorf("got %d pairs, want %d", len(got), jsonPairs)
+	}
+	if alloc > jsonPairsMaxRatio*uint64(len(pairs)) {
+		t.Errorf("%d transition pairs allocate %d bytes, more than %d times the input", jsonPairs, alloc, jsonPairsMaxRatio)
+	}
+}
+
+// TestUnmarshalJSONStateMax decodes a valid machine of StateMax states,
+// with actions, counters and transitions, and holds the allocation to
+// jsonStatesMaxRatio times the memory the machine then takes. A machine of
+// one state more is rejected at that state.
+func TestUnmarshalJSONStateMax(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipping a machine of StateMax states in short mode")
+	}
+	want := &Machine{AllowedPaddingPackets: 1, MaxPaddingFrac: 0.5, States: make([]State, StateMax)}
+	for i := range want.States {
+		s := &want.States[i]
+		s.Transitions[NormalSent] = []Trans{{State: uint32(i+1) % StateMax, Probability: 0.5}, {State: StateEnd, Probability: 0.25}}
+		switch i % 4 {
+		case 1:
+			s.Action = padAfter(float64(i))
+			s.Transitions[PaddingSent] = []Trans{{State: 0, Probability: 1}}
+		case 2:
+			s.CounterA = countBy(CounterIncrement, 2)
+		}
+	}
+	if err := want.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	b, err := want.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var m Machine
+	elapsed, alloc := measure(1, func() { // one run is long enough to time
+		if err := m.UnmarshalJSON(b); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if !reflect.DeepEqual(&m, want) {
+		t.Fatal("the unmarshaled machine differs")
+	}
+	// The memory the machine takes is what the heap shrinks by when the
+	// machine is dropped.
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	m = Machine{}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	size := before.HeapAlloc - after.HeapAlloc
+	t.Logf("%d bytes of JSON unmarshal in %v, allocating %d bytes for a machine of %d bytes",
+		len(b), elapsed, alloc, size)
+	if alloc > jsonStatesMaxRatio*size {
+		t.Errorf("unmarshaling allocates %d bytes, more than %d times the %d bytes of the machine", alloc, jsonStatesMaxRatio, size)
+	}
+
+	more := append(b[:len(b)-2:len(b)-2], `,{"counter":[null,null],"transitions":`+transitionsJSON(nil)+`}]}`...)
+	m = *testMachine()
+	err = m.UnmarshalJSON(more)
+	if want := fmt.Sprintf("json: states[%d]: more than the maximum %d states", StateMax, StateMax); err == nil || !strings.HasSuffix(err.Error(), want) {
+		t.Errorf("a machine of %d states: got %v, want an error ending %q", StateMax+1, err, want)
+	}
+	if !reflect.DeepEqual(&m, testMachine()) {
+		t.Error("a failed UnmarshalJSON changed the machine")
 	}
 }

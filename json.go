@@ -2,13 +2,15 @@ package maybenot
 
 import (
 	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"strconv"
 	"strings"
+	"unicode"
+	"unicode/utf16"
+	"unicode/utf8"
 )
 
 // This file holds the JSON form of machines: the one serde_json gives the
@@ -63,9 +65,10 @@ func (m Machine) MarshalJSON() ([]byte, error) { return marshalJSON(&m) }
 // member given twice. The error wraps ErrInvalidMachine and gives the path
 // to the problem, such as states[3].transitions[PaddingSent][1].
 //
-// UnmarshalJSON does not validate the machine: call Validate for that. On
-// error m is left unchanged. As encoding/json asks of unmarshalers, a JSON
-// null leaves m unchanged and is not an error.
+// UnmarshalJSON does not validate the machine: call Validate for that. It
+// only rejects more than StateMax states, which no valid machine has, at
+// the first state too many. On error m is left unchanged. As encoding/json
+// asks of unmarshalers, a JSON null leaves m unchanged and is not an error.
 func (m *Machine) UnmarshalJSON(data []byte) error { return unmarshalStruct(data, m) }
 
 // MarshalJSON returns the JSON form of the state: an object with the members
@@ -227,7 +230,7 @@ type structVariant struct {
 	// variant's type.
 	fields func(v any) ([]jsonField, bool)
 	// decode reads the variant's object into a new value of its type.
-	decode func(n *jsonNode) (any, error)
+	decode func(r *jsonReader) (any, error)
 }
 
 // variantOf returns the structVariant of the type T, named name.
@@ -241,9 +244,9 @@ func variantOf[T any, P structPtr[T]](name string) structVariant {
 			}
 			return P(&t).jsonFields(), true
 		},
-		decode: func(n *jsonNode) (any, error) {
+		decode: func(r *jsonReader) (any, error) {
 			var t T
-			if err := decodeObject(n, P(&t).jsonFields()); err != nil {
+			if err := decodeObject(r, P(&t).jsonFields()); err != nil {
 				return nil, err
 			}
 			return t, nil
@@ -290,12 +293,15 @@ func marshalJSON(p any) ([]byte, error) {
 // marshalAction returns the tagged JSON form of a.
 func marshalAction(a Action) ([]byte, error) { return marshalJSON(&a) }
 
-// unmarshalJSON parses data and hands the document to decode, unless it is
-// null. Errors wrap ErrInvalidMachine.
-func unmarshalJSON(data []byte, decode func(n *jsonNode) error) error {
-	n, err := parseJSON(data)
-	if err == nil && n.kind != jsonNull {
-		err = decode(n)
+// unmarshalJSON checks that data is one JSON value and hands a reader of it
+// to decode, unless it is null. Errors wrap ErrInvalidMachine.
+func unmarshalJSON(data []byte, decode func(r *jsonReader) error) error {
+	err := checkJSON(data)
+	if err == nil {
+		r := &jsonReader{jsonScanner: jsonScanner{data: data}}
+		if !r.null() {
+			err = decode(r)
+		}
 	}
 	if err != nil {
 		return invalid(atRoot(err))
@@ -306,9 +312,9 @@ func unmarshalJSON(data []byte, decode func(n *jsonNode) error) error {
 // unmarshalStruct decodes the object form of a struct into *dst, leaving
 // *dst alone on error.
 func unmarshalStruct[T any, P structPtr[T]](data []byte, dst P) error {
-	return unmarshalJSON(data, func(n *jsonNode) error {
+	return unmarshalJSON(data, func(r *jsonReader) error {
 		var t T
-		if err := decodeObject(n, P(&t).jsonFields()); err != nil {
+		if err := decodeObject(r, P(&t).jsonFields()); err != nil {
 			return err
 		}
 		*dst = t
@@ -318,9 +324,9 @@ func unmarshalStruct[T any, P structPtr[T]](data []byte, dst P) error {
 
 // unmarshalAction decodes the tagged form of an action of type T into *dst.
 func unmarshalAction[T Action](data []byte, dst *T) error {
-	return unmarshalJSON(data, func(n *jsonNode) error {
+	return unmarshalJSON(data, func(r *jsonReader) error {
 		var a Action
-		if err := decodeTagged(n, actionVariants, &a); err != nil {
+		if err := decodeTagged(r, actionVariants, &a); err != nil {
 			return err
 		}
 		t, ok := a.(T)
@@ -537,40 +543,48 @@ func appendFloat(b []byte, f float64, bitSize int) []byte {
 }
 
 // Decoding.
+//
+// The decoders read the values in document order, in one pass, and build
+// only the values they return. Where a container holds several problems they report
+// the one a reader checking in a fixed order would meet first: for an
+// object, an unknown or repeated member, then its fields in the order of
+// jsonFields; for an array of fixed length, its length, then its elements
+// in order. To do so they note the first failure, skip the rest of the
+// failed value and read on to the end of the container.
 
-// decodeValue decodes n into the value p points to.
-func decodeValue(n *jsonNode, p any) error {
+// decodeValue decodes the next value into the value p points to.
+func decodeValue(r *jsonReader, p any) error {
 	var err error
 	switch p := p.(type) {
 	case *bool:
-		*p, err = n.boolean()
+		*p, err = r.boolean()
 	case *uint64:
-		*p, err = n.uint64()
+		*p, err = r.uint64()
 	case *float64:
-		*p, err = n.float64()
+		*p, err = r.float64()
 	case *Timer:
-		err = decodeUnitVariant(n, timerNames, p)
+		err = decodeUnitVariant(r, timerNames, p)
 	case *Operation:
-		err = decodeUnitVariant(n, operationNames, p)
+		err = decodeUnitVariant(r, operationNames, p)
 	case *DistType:
-		err = decodeTagged(n, distVariants, p)
+		err = decodeTagged(r, distVariants, p)
 	case *Action:
 		*p = nil
-		if n.kind != jsonNull {
-			err = decodeTagged(n, actionVariants, p)
+		if !r.null() {
+			err = decodeTagged(r, actionVariants, p)
 		}
 	case **Dist:
-		err = decodeOptional(n, p)
+		err = decodeOptional(r, p)
 	case **Counter:
-		err = decodeOptional(n, p)
+		err = decodeOptional(r, p)
 	case counterPair:
-		err = decodeCounters(n, p)
+		err = decodeCounters(r, p)
 	case *[]State:
-		err = decodeStates(n, p)
+		err = decodeStates(r, p)
 	case *[NumEvents][]Trans:
-		err = decodeTransitions(n, p)
+		err = decodeTransitions(r, p)
 	case jsonStruct:
-		err = decodeObject(n, p.jsonFields())
+		err = decodeObject(r, p.jsonFields())
 	default:
 		err = fmt.Errorf("no JSON form for %T", p)
 	}
@@ -589,60 +603,59 @@ func optionalField(p any) bool {
 
 // decodeObject decodes an object with exactly the given members, less any
 // optional ones left out.
-func decodeObject(n *jsonNode, fields []jsonField) error {
-	if n.kind != jsonObject {
-		return n.typeError("an object")
+func decodeObject(r *jsonReader, fields []jsonField) error {
+	if r.peek() != '{' {
+		return r.typeError("an object")
 	}
-	if err := checkMembers(n, fields); err != nil {
-		return err
+	var given uint64 // bit i is set once fields[i] has been read
+	// failed is the first field, in the order of fields, whose value did
+	// not decode, and err says why.
+	failed, err := len(fields), error(nil)
+	for r.more() {
+		key := r.key()
+		i := fieldIndex(fields, key)
+		switch {
+		case i < 0:
+			return fmt.Errorf("unknown field %q, want one of %s", key, nameList(fields, jsonField.fieldName))
+		case given&(1<<i) != 0:
+			return fmt.Errorf("field %q given more than once", key)
+		}
+		given |= 1 << i
+		if i > failed {
+			r.skip() // an earlier field has failed already
+			continue
+		}
+		if e := r.attempt(func() error { return decodeValue(r, fields[i].ptr) }); e != nil {
+			failed, err = i, inField(fields[i].name, e)
+		}
 	}
-	for _, f := range fields {
-		v := n.member(f.name)
-		if v == nil {
-			if optionalField(f.ptr) {
-				continue
-			}
+	for i, f := range fields[:failed] {
+		if given&(1<<i) == 0 && !optionalField(f.ptr) {
 			return fmt.Errorf("missing field %q", f.name)
 		}
-		if err := decodeValue(v, f.ptr); err != nil {
-			return inField(f.name, err)
-		}
 	}
-	return nil
+	return err
 }
 
-// checkMembers rejects members that are not among fields, and members
-// given more than once.
-func checkMembers(n *jsonNode, fields []jsonField) error {
-	for i, m := range n.members {
-		if !hasField(fields, m.key) {
-			return fmt.Errorf("unknown field %q, want one of %s", m.key, nameList(fields, jsonField.fieldName))
-		}
-		if n.member(m.key) != &n.members[i].value {
-			return fmt.Errorf("field %q given more than once", m.key)
+// fieldIndex returns the index of the field named name, or -1.
+func fieldIndex(fields []jsonField, name []byte) int {
+	for i, f := range fields {
+		if f.name == string(name) {
+			return i
 		}
 	}
-	return nil
-}
-
-func hasField(fields []jsonField, name string) bool {
-	for _, f := range fields {
-		if f.name == name {
-			return true
-		}
-	}
-	return false
+	return -1
 }
 
 // decodeOptional sets *dst to nil for null, else to a new value decoded from
-// the object n.
-func decodeOptional[T any, P structPtr[T]](n *jsonNode, dst *P) error {
-	if n.kind == jsonNull {
+// the object that comes next.
+func decodeOptional[T any, P structPtr[T]](r *jsonReader, dst *P) error {
+	if r.null() {
 		*dst = nil
 		return nil
 	}
 	var t T
-	if err := decodeObject(n, P(&t).jsonFields()); err != nil {
+	if err := decodeObject(r, P(&t).jsonFields()); err != nil {
 		return err
 	}
 	*dst = &t
@@ -651,43 +664,69 @@ func decodeOptional[T any, P structPtr[T]](n *jsonNode, dst *P) error {
 
 // decodeUnitVariant decodes the name of a fieldless enum variant into its
 // index.
-func decodeUnitVariant[T ~uint8](n *jsonNode, names []string, dst *T) error {
-	if n.kind != jsonString {
-		return n.typeError("a string: one of " + strings.Join(names, ", "))
+func decodeUnitVariant[T ~uint8](r *jsonReader, names []string, dst *T) error {
+	if r.peek() != '"' {
+		return r.typeError("a string: one of " + strings.Join(names, ", "))
 	}
+	s := r.str()
 	for i, name := range names {
-		if n.text == name {
+		if string(s) == name {
 			*dst = T(i)
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown variant %q, want one of %s", n.text, strings.Join(names, ", "))
+	return fmt.Errorf("unknown variant %q, want one of %s", s, strings.Join(names, ", "))
 }
 
 // decodeTagged decodes an externally tagged value of one of the variants:
 // an object whose only member is named after the variant and holds its
-// fields.
-func decodeTagged[T any](n *jsonNode, variants []structVariant, dst *T) error {
+// fields. A wrong number of members is reported before an unknown variant,
+// and that before a problem inside the variant.
+func decodeTagged[T any](r *jsonReader, variants []structVariant, dst *T) error {
 	const want = "an object with one member, named after the variant"
-	if n.kind != jsonObject {
-		return n.typeError(want)
+	if r.peek() != '{' {
+		return r.typeError(want)
 	}
-	if len(n.members) != 1 {
-		return fmt.Errorf("got an object with %d members, want %s", len(n.members), want)
+	var v any
+	var err error
+	n := 0
+	for ; r.more(); n++ {
+		key := r.key()
+		if n == 0 {
+			v, err = decodeVariant(r, variants, key)
+		} else {
+			r.skip()
+		}
 	}
-	m := &n.members[0]
+	if n != 1 {
+		return fmt.Errorf("got an object with %d members, want %s", n, want)
+	}
+	if err != nil {
+		return err
+	}
+	*dst = v.(T)
+	return nil
+}
+
+// decodeVariant decodes the fields of the variant named name, or skips them
+// if there is no such variant.
+func decodeVariant(r *jsonReader, variants []structVariant, name []byte) (any, error) {
 	for _, sv := range variants {
-		if sv.name != m.key {
+		if sv.name != string(name) {
 			continue
 		}
-		v, err := sv.decode(&m.value)
+		var v any
+		err := r.attempt(func() (err error) {
+			v, err = sv.decode(r)
+			return err
+		})
 		if err != nil {
-			return inField(m.key, err)
+			return nil, inField(sv.name, err)
 		}
-		*dst = v.(T)
-		return nil
+		return v, nil
 	}
-	return fmt.Errorf("unknown variant %q, want one of %s", m.key, nameList(variants, structVariant.variantName))
+	r.skip()
+	return nil, fmt.Errorf("unknown variant %q, want one of %s", name, nameList(variants, structVariant.variantName))
 }
 
 func (f jsonField) fieldName() string       { return f.name }
@@ -703,38 +742,75 @@ func nameList[T any](xs []T, name func(T) string) string {
 }
 
 // decodeArray decodes an array of length elements, or of any length if
-// length < 0, calling elem for each. label names element i in error paths.
-func decodeArray(n *jsonNode, length int, label func(i int) string, elem func(i int, n *jsonNode) error) error {
-	if err := n.checkArray(length); err != nil {
-		return err
+// length < 0, calling elem to read element i. label names element i in
+// error paths; a nil label leaves the errors of elem as they are. An array
+// of the wrong length is reported rather than a failed element.
+func decodeArray(r *jsonReader, length int, label func(i int) string, elem func(i int) error) error {
+	if r.peek() != '[' {
+		return r.typeError("an array")
 	}
-	for i := range n.elems {
-		if err := elem(i, &n.elems[i]); err != nil {
-			return inElem(label(i), err)
+	var err error
+	n := 0
+	for ; r.more(); n++ {
+		if err != nil || length >= 0 && n >= length {
+			r.skip()
+			continue
+		}
+		if err = r.attempt(func() error { return elem(n) }); err != nil {
+			if label != nil {
+				err = inElem(label(n), err)
+			}
+			if length < 0 {
+				return err
+			}
 		}
 	}
-	return nil
+	if length >= 0 && n != length {
+		return fmt.Errorf("got an array of length %d, want length %d", n, length)
+	}
+	return err
 }
 
 // decodeCounters decodes a state's counters from a two-element array.
-func decodeCounters(n *jsonNode, c counterPair) error {
-	return decodeArray(n, len(c), counterLabel, func(i int, n *jsonNode) error {
-		return decodeOptional(n, c[i])
+func decodeCounters(r *jsonReader, c counterPair) error {
+	return decodeArray(r, len(c), counterLabel, func(i int) error {
+		return decodeOptional(r, c[i])
 	})
 }
 
+// stateBlock is how many states decodeStates decodes into each block.
+const stateBlock = 16
+
 // decodeStates decodes an array of states. An empty array gives nil, as in
-// ParseMachine.
-func decodeStates(n *jsonNode, dst *[]State) error {
-	var states []State
-	if n.kind == jsonArray && len(n.elems) > 0 {
-		states = make([]State, len(n.elems))
-	}
-	err := decodeArray(n, -1, strconv.Itoa, func(i int, n *jsonNode) error {
-		return decodeObject(n, states[i].jsonFields())
+// ParseMachine. More than StateMax states are an error at the first state
+// too many, as such a machine can never be valid.
+//
+// The states are decoded into blocks of stateBlock states, which are then
+// copied into a slice of the final length, so memory grows with the states
+// actually decoded and is not copied over and over, as it would be if one
+// slice grew by appending.
+func decodeStates(r *jsonReader, dst *[]State) error {
+	var blocks []*[stateBlock]State
+	n := 0
+	err := decodeArray(r, -1, strconv.Itoa, func(i int) error {
+		if i == StateMax {
+			return fmt.Errorf("more than the maximum %d states", StateMax)
+		}
+		if i%stateBlock == 0 {
+			blocks = append(blocks, new([stateBlock]State))
+		}
+		n = i + 1
+		return decodeObject(r, blocks[i/stateBlock][i%stateBlock].jsonFields())
 	})
 	if err != nil {
 		return err
+	}
+	var states []State
+	if n > 0 {
+		states = make([]State, n)
+		for i, b := range blocks {
+			copy(states[i*stateBlock:], b[:])
+		}
 	}
 	*dst = states
 	return nil
@@ -743,20 +819,26 @@ func decodeStates(n *jsonNode, dst *[]State) error {
 // decodeTransitions decodes a state's transitions: an array with one
 // element per event, each null or an array of [state, probability] pairs.
 // An empty array of pairs gives an empty, non-nil list (which Validate
-// rejects).
-func decodeTransitions(n *jsonNode, dst *[NumEvents][]Trans) error {
+// rejects). Each list is gathered in the reader's scratch space and then
+// copied to a slice of its exact length.
+func decodeTransitions(r *jsonReader, dst *[NumEvents][]Trans) error {
 	var transitions [NumEvents][]Trans
-	err := decodeArray(n, NumEvents, eventLabel, func(e int, n *jsonNode) error {
-		if n.kind == jsonNull {
+	err := decodeArray(r, NumEvents, eventLabel, func(e int) error {
+		if r.null() {
 			return nil
 		}
-		ts := make([]Trans, len(n.elems))
-		transitions[e] = ts
-		return decodeArray(n, -1, strconv.Itoa, func(i int, n *jsonNode) error {
-			var err error
-			ts[i], err = decodeTrans(n)
+		r.pairs = r.pairs[:0]
+		err := decodeArray(r, -1, strconv.Itoa, func(int) error {
+			t, err := decodeTrans(r)
+			r.pairs = append(r.pairs, t)
 			return err
 		})
+		if err != nil {
+			return err
+		}
+		transitions[e] = make([]Trans, len(r.pairs))
+		copy(transitions[e], r.pairs)
+		return nil
 	})
 	if err != nil {
 		return err
@@ -767,22 +849,28 @@ func decodeTransitions(n *jsonNode, dst *[NumEvents][]Trans) error {
 
 // decodeTrans decodes one [state, probability] pair. The state must fit in
 // 32 bits: StateEnd is the largest meaningful one.
-func decodeTrans(n *jsonNode) (Trans, error) {
-	if err := n.checkArray(2); err != nil {
-		return Trans{}, err
-	}
-	target, err := n.elems[0].uint64()
-	if err != nil {
-		return Trans{}, fmt.Errorf("state: %w", err)
-	}
-	if target > math.MaxUint32 {
-		return Trans{}, fmt.Errorf("state %d is above the largest, StateEnd (%d)", target, StateEnd)
-	}
-	p, err := n.elems[1].float32()
-	if err != nil {
-		return Trans{}, fmt.Errorf("probability: %w", err)
-	}
-	return Trans{State: uint32(target), Probability: p}, nil
+func decodeTrans(r *jsonReader) (Trans, error) {
+	var t Trans
+	err := decodeArray(r, 2, nil, func(i int) error {
+		if i == 0 {
+			target, err := r.uint64()
+			switch {
+			case err != nil:
+				return fmt.Errorf("state: %w", err)
+			case target > math.MaxUint32:
+				return fmt.Errorf("state %d is above the largest, StateEnd (%d)", target, StateEnd)
+			}
+			t.State = uint32(target)
+			return nil
+		}
+		p, err := r.float32()
+		if err != nil {
+			return fmt.Errorf("probability: %w", err)
+		}
+		t.Probability = p
+		return nil
+	})
+	return t, err
 }
 
 // Errors.
@@ -820,149 +908,408 @@ func within(seg string, err error) error {
 	return &jsonPathError{path: seg, err: err}
 }
 
-// The syntax tree.
+// Reading JSON.
+//
+// A document is read in two passes over its bytes, neither of which
+// allocates for the document's structure. checkJSON finds syntax errors
+// first, so that they are reported ahead of any problem with the machine
+// they occur after; then the decoders read the values through a jsonReader,
+// which can rely on the syntax being valid.
 
 // maxJSONDepth bounds the nesting of a document. The deepest member of a
 // machine sits 8 levels down; the bound only keeps hostile input from
 // recursing without end.
 const maxJSONDepth = 32
 
-// jsonKind is the type of a JSON value.
-type jsonKind uint8
-
-const (
-	jsonNull jsonKind = iota
-	jsonBool
-	jsonNumber
-	jsonString
-	jsonArray
-	jsonObject
-)
-
-// jsonNode is a parsed JSON value. Numbers keep their text, so that an
-// integer is read exactly and a float is read once, to its final type.
-type jsonNode struct {
-	kind    jsonKind
-	text    string       // jsonString: the string; jsonNumber: the number as written
-	truth   bool         // jsonBool
-	elems   []jsonNode   // jsonArray
-	members []jsonMember // jsonObject, in document order, repeats included
+// checkJSON reports the first reason data is not exactly one JSON value:
+// a syntax error, with the message encoding/json gives for it, the end of
+// the input inside the value (io.ErrUnexpectedEOF), nesting deeper than
+// maxJSONDepth, or a second value after the first. Like encoding/json, it
+// lets invalid UTF-8 pass inside strings (see unquote).
+func checkJSON(data []byte) error {
+	s := jsonScanner{data: data}
+	if err := s.value(0); err != nil {
+		return err
+	}
+	// Anything after the value is an error. If it is a scalar, a syntax
+	// error in it is the one reported.
+	b := s.peek()
+	if s.pos == len(data) {
+		return nil
+	}
+	if b != '[' && b != '{' {
+		if err := s.value(0); err != nil {
+			return err
+		}
+	}
+	return errors.New("more than one value")
 }
 
-// jsonMember is one member of an object.
-type jsonMember struct {
-	key   string
-	value jsonNode
+// jsonScanner moves through a document value by value, checking its
+// syntax. pos is the offset of the next byte.
+type jsonScanner struct {
+	data []byte
+	pos  int
 }
 
-// parseJSON parses data, which must hold exactly one JSON value.
-func parseJSON(data []byte) (*jsonNode, error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	n, err := readJSON(dec, 0)
-	if err == nil {
-		if _, err = dec.Token(); err == io.EOF {
-			return &n, nil
-		}
-		if err == nil {
-			err = errors.New("more than one value")
-		}
+// cur returns the byte at pos, or 0 at the end of the input.
+func (s *jsonScanner) cur() byte {
+	if s.pos < len(s.data) {
+		return s.data[s.pos]
 	}
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return nil, err
+	return 0
 }
 
-// readJSON reads the next value from dec, depth levels down.
-func readJSON(dec *json.Decoder, depth int) (jsonNode, error) {
-	tok, err := dec.Token()
-	if err != nil {
-		return jsonNode{}, err
+// peek skips whitespace and returns the byte after it, or 0 at the end of
+// the input.
+func (s *jsonScanner) peek() byte {
+	for s.pos < len(s.data) && isSpace(s.data[s.pos]) {
+		s.pos++
 	}
-	switch tok := tok.(type) {
-	case bool:
-		return jsonNode{kind: jsonBool, truth: tok}, nil
-	case json.Number:
-		return jsonNode{kind: jsonNumber, text: string(tok)}, nil
-	case string:
-		return jsonNode{kind: jsonString, text: tok}, nil
-	case nil:
-		return jsonNode{kind: jsonNull}, nil
-	}
-	if depth >= maxJSONDepth {
-		return jsonNode{}, fmt.Errorf("nested more than %d levels deep", maxJSONDepth)
-	}
-	switch tok {
-	case json.Delim('['):
-		return readJSONArray(dec, depth)
-	case json.Delim('{'):
-		return readJSONObject(dec, depth)
-	}
-	return jsonNode{}, fmt.Errorf("unexpected %v", tok)
+	return s.cur()
 }
 
-// readJSONArray reads the elements and the end of an array.
-func readJSONArray(dec *json.Decoder, depth int) (jsonNode, error) {
-	n := jsonNode{kind: jsonArray}
-	for dec.More() {
-		v, err := readJSON(dec, depth+1)
-		if err != nil {
-			return jsonNode{}, err
-		}
-		n.elems = append(n.elems, v)
+// fail reports the byte at pos as out of place, context saying where, or
+// the end of the input if there is no byte there.
+func (s *jsonScanner) fail(context string) error {
+	if s.pos >= len(s.data) {
+		return io.ErrUnexpectedEOF
 	}
-	_, err := dec.Token() // the ']'
-	return n, err
+	return fmt.Errorf("invalid character %s %s", quoteChar(s.data[s.pos]), context)
 }
 
-// readJSONObject reads the members and the end of an object.
-func readJSONObject(dec *json.Decoder, depth int) (jsonNode, error) {
-	n := jsonNode{kind: jsonObject}
-	for dec.More() {
-		tok, err := dec.Token()
-		if err != nil {
-			return jsonNode{}, err
+// value checks the next value, depth levels down.
+func (s *jsonScanner) value(depth int) error {
+	switch b := s.peek(); {
+	case b == '[' || b == '{':
+		if depth >= maxJSONDepth {
+			return fmt.Errorf("nested more than %d levels deep", maxJSONDepth)
 		}
-		key, ok := tok.(string) // the decoder allows nothing else here
-		if !ok {
-			return jsonNode{}, fmt.Errorf("unexpected %v where a member name belongs", tok)
+		s.pos++
+		if b == '[' {
+			return s.array(depth)
 		}
-		v, err := readJSON(dec, depth+1)
-		if err != nil {
-			return jsonNode{}, err
-		}
-		n.members = append(n.members, jsonMember{key: key, value: v})
+		return s.object(depth)
+	case b == '"':
+		return s.string()
+	case b == '-' || isDigit(b):
+		return s.number()
+	case b == 't':
+		return s.literal("true")
+	case b == 'f':
+		return s.literal("false")
+	case b == 'n':
+		return s.literal("null")
 	}
-	_, err := dec.Token() // the '}'
-	return n, err
+	return s.fail("looking for beginning of value")
 }
 
-// member returns the value of the first member named key, or nil.
-func (n *jsonNode) member(key string) *jsonNode {
-	for i := range n.members {
-		if n.members[i].key == key {
-			return &n.members[i].value
+// array checks the rest of an array after its '[', depth levels down.
+func (s *jsonScanner) array(depth int) error {
+	if s.peek() == ']' {
+		s.pos++
+		return nil
+	}
+	for {
+		if err := s.value(depth + 1); err != nil {
+			return err
 		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case ']':
+			s.pos++
+			return nil
+		default:
+			return s.fail("after array element")
+		}
+	}
+}
+
+// object checks the rest of an object after its '{', depth levels down.
+func (s *jsonScanner) object(depth int) error {
+	if s.peek() == '}' {
+		s.pos++
+		return nil
+	}
+	for {
+		if s.peek() != '"' {
+			return s.fail("looking for beginning of object key string")
+		}
+		if err := s.string(); err != nil {
+			return err
+		}
+		if s.peek() != ':' {
+			return s.fail("after object key")
+		}
+		s.pos++
+		if err := s.value(depth + 1); err != nil {
+			return err
+		}
+		switch s.peek() {
+		case ',':
+			s.pos++
+		case '}':
+			s.pos++
+			return nil
+		default:
+			return s.fail("after object key:value pair")
+		}
+	}
+}
+
+// string checks a string, from its opening quote.
+func (s *jsonScanner) string() error {
+	for s.pos++; ; s.pos++ {
+		switch b := s.cur(); {
+		case b == '"':
+			s.pos++
+			return nil
+		case b == '\\':
+			s.pos++
+			switch s.cur() {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				for range 4 {
+					s.pos++
+					if !isHexDigit(s.cur()) {
+						return s.fail(`in \u hexadecimal character escape`)
+					}
+				}
+			default:
+				return s.fail("in string escape code")
+			}
+		case b < ' ': // the end of the input included
+			return s.fail("in string literal")
+		}
+	}
+}
+
+// number checks a number: no leading zeros, no '+' sign, and digits on
+// both sides of a decimal point.
+func (s *jsonScanner) number() error {
+	if s.cur() == '-' {
+		s.pos++
+	}
+	switch b := s.cur(); {
+	case b == '0':
+		s.pos++
+	case isDigit(b):
+		s.digits()
+	default:
+		return s.fail("in numeric literal")
+	}
+	if s.cur() == '.' {
+		s.pos++
+		if !isDigit(s.cur()) {
+			return s.fail("after decimal point in numeric literal")
+		}
+		s.digits()
+	}
+	if b := s.cur(); b == 'e' || b == 'E' {
+		s.pos++
+		if b := s.cur(); b == '+' || b == '-' {
+			s.pos++
+		}
+		if !isDigit(s.cur()) {
+			return s.fail("in exponent of numeric literal")
+		}
+		s.digits()
 	}
 	return nil
 }
 
-// describe names the value for error messages.
-func (n *jsonNode) describe() string {
-	switch n.kind {
-	case jsonBool:
-		return strconv.FormatBool(n.truth)
-	case jsonNumber:
-		return "the number " + clip(n.text)
-	case jsonString:
-		return "the string " + strconv.Quote(clip(n.text))
-	case jsonArray:
-		return "an array"
-	case jsonObject:
-		return "an object"
+// digits skips decimal digits.
+func (s *jsonScanner) digits() {
+	for isDigit(s.cur()) {
+		s.pos++
 	}
-	return "null"
+}
+
+// literal checks the literal word (true, false or null).
+func (s *jsonScanner) literal(word string) error {
+	for i := range len(word) {
+		if s.cur() != word[i] {
+			return s.fail(fmt.Sprintf("in literal %s (expecting %s)", word, quoteChar(word[i])))
+		}
+		s.pos++
+	}
+	return nil
+}
+
+func isSpace(b byte) bool    { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+func isDigit(b byte) bool    { return '0' <= b && b <= '9' }
+func isHexDigit(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' }
+
+// quoteChar quotes a byte for a syntax error as encoding/json does: in
+// single quotes, escaped as in a Go string but for the quotes themselves,
+// and a byte from 0x80 up taken as the rune of that number.
+func quoteChar(b byte) string {
+	switch b {
+	case '\'':
+		return `'\''`
+	case '"':
+		return `'"'`
+	}
+	s := strconv.Quote(string(rune(b)))
+	return "'" + s[1:len(s)-1] + "'"
+}
+
+// jsonReader reads the values of a document that checkJSON accepts, so its
+// scanning cannot fail and it checks nothing itself. After a method returns
+// an error, pos may be anywhere inside the value it was reading; attempt
+// moves it past the value.
+type jsonReader struct {
+	jsonScanner
+	pairs []Trans // scratch space for decodeTransitions
+}
+
+// attempt calls decode to read the next value. If decode fails, attempt
+// moves past the value, so that reading can go on after it, and returns the
+// error.
+func (r *jsonReader) attempt(decode func() error) error {
+	start := r.pos
+	err := decode()
+	if err != nil {
+		r.pos = start
+		r.skip()
+	}
+	return err
+}
+
+// more is called at the start of an array or object and after each of its
+// elements or members. It reads the bracket or comma before the next one and
+// reports whether there is one; if not, it reads the closing bracket.
+func (r *jsonReader) more() bool {
+	b := r.peek()
+	r.pos++
+	switch b {
+	case ',':
+		return true
+	case ']', '}':
+		return false
+	}
+	if b := r.peek(); b == ']' || b == '}' { // an empty array or object
+		r.pos++
+		return false
+	}
+	return true
+}
+
+// key reads a member name and the colon after it.
+func (r *jsonReader) key() []byte {
+	k := r.str()
+	r.peek()
+	r.pos++
+	return k
+}
+
+// null reads a null, if one comes next, and reports whether it did.
+func (r *jsonReader) null() bool {
+	if r.peek() != 'n' {
+		return false
+	}
+	r.pos += len("null")
+	return true
+}
+
+// skip reads past the next value.
+func (r *jsonReader) skip() {
+	_ = r.value(0) // no error: the document is valid
+}
+
+// token reads the next value and returns its text.
+func (r *jsonReader) token() []byte {
+	r.peek()
+	start := r.pos
+	r.skip()
+	return r.data[start:r.pos]
+}
+
+// str reads a string and returns its value, which is part of the document
+// unless the string has escapes or invalid UTF-8.
+func (r *jsonReader) str() []byte {
+	t := r.token()
+	s := t[1 : len(t)-1]
+	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
+		return unquote(s)
+	}
+	return s
+}
+
+// numberText returns the text of the next value if that is a number,
+// without reading it, or else nil.
+func (r *jsonReader) numberText() []byte {
+	if b := r.peek(); b != '-' && !isDigit(b) {
+		return nil
+	}
+	start := r.pos
+	text := r.token()
+	r.pos = start
+	return text
+}
+
+// unquote returns the value of a string whose text between the quotes is s,
+// as encoding/json decodes it: escapes are replaced, and so are bytes that
+// are not valid UTF-8 and unpaired surrogates, each by U+FFFD.
+func unquote(s []byte) []byte {
+	b := make([]byte, 0, len(s))
+	for len(s) > 0 {
+		switch c := s[0]; {
+		case c == '\\' && s[1] == 'u':
+			r := hex4(s[2:6])
+			s = s[6:]
+			if utf16.IsSurrogate(r) {
+				r2 := rune(-1)
+				if len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
+					r2 = hex4(s[2:6])
+				}
+				if r = utf16.DecodeRune(r, r2); r != unicode.ReplacementChar {
+					s = s[6:]
+				}
+			}
+			b = utf8.AppendRune(b, r)
+		case c == '\\':
+			b = append(b, unescape[s[1]])
+			s = s[2:]
+		case c < utf8.RuneSelf:
+			b = append(b, c)
+			s = s[1:]
+		default:
+			r, size := utf8.DecodeRune(s)
+			b = utf8.AppendRune(b, r)
+			s = s[size:]
+		}
+	}
+	return b
+}
+
+// unescape maps the byte after a backslash to the byte it stands for.
+var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
+
+// hex4 returns the value of four hexadecimal digits.
+func hex4(s []byte) rune {
+	v, _ := strconv.ParseUint(string(s), 16, 32) // checkJSON has seen the digits
+	return rune(v)
+}
+
+// typeError reports that the next value is not what was wanted, naming the
+// value.
+func (r *jsonReader) typeError(want string) error {
+	var got string
+	switch r.peek() {
+	case '{':
+		got = "an object"
+	case '[':
+		got = "an array"
+	case '"':
+		got = "the string " + strconv.Quote(clip(string(r.str())))
+	case 't', 'f', 'n':
+		got = string(r.token())
+	default:
+		got = "the number " + clip(string(r.token()))
+	}
+	return fmt.Errorf("got %s, want %s", got, want)
 }
 
 // clip shortens a long string or number for an error message.
@@ -974,66 +1321,59 @@ func clip(s string) string {
 	return s[:maxLen] + "..."
 }
 
-// typeError reports that n is not what was wanted.
-func (n *jsonNode) typeError(want string) error {
-	return fmt.Errorf("got %s, want %s", n.describe(), want)
-}
-
-func (n *jsonNode) boolean() (bool, error) {
-	if n.kind != jsonBool {
-		return false, n.typeError("true or false")
+func (r *jsonReader) boolean() (bool, error) {
+	switch r.peek() {
+	case 't':
+		r.pos += len("true")
+		return true, nil
+	case 'f':
+		r.pos += len("false")
+		return false, nil
 	}
-	return n.truth, nil
+	return false, r.typeError("true or false")
 }
 
 // uint64 reads an integer in [0, 2^64-1], written without fraction or
 // exponent, as serde_json requires of a u64.
-func (n *jsonNode) uint64() (uint64, error) {
+func (r *jsonReader) uint64() (uint64, error) {
 	const want = "an integer from 0 to 18446744073709551615"
-	if n.kind != jsonNumber {
-		return 0, n.typeError(want)
+	text := r.numberText()
+	if text == nil {
+		return 0, r.typeError(want)
 	}
-	v, err := strconv.ParseUint(n.text, 10, 64)
+	v, err := strconv.ParseUint(string(text), 10, 64)
 	if err != nil {
-		return 0, n.typeError(want)
+		return 0, r.typeError(want)
 	}
+	r.pos += len(text)
 	return v, nil
 }
 
 // float64 reads a number, rounded to the nearest float64. A number beyond
 // the float64 range is an error, as in serde_json.
-func (n *jsonNode) float64() (float64, error) {
-	if n.kind != jsonNumber {
-		return 0, n.typeError("a number")
+func (r *jsonReader) float64() (float64, error) {
+	text := r.numberText()
+	if text == nil {
+		return 0, r.typeError("a number")
 	}
-	v, err := strconv.ParseFloat(n.text, 64)
+	v, err := strconv.ParseFloat(string(text), 64)
 	if err != nil {
-		return 0, fmt.Errorf("the number %s is out of the float64 range", clip(n.text))
+		return 0, fmt.Errorf("the number %s is out of the float64 range", clip(string(text)))
 	}
+	r.pos += len(text)
 	return v, nil
 }
 
 // float32 reads a number as the reference reads an f32: rounded to a float64
 // first, then to a float32. A number beyond the float32 range is an error.
-func (n *jsonNode) float32() (float32, error) {
-	v, err := n.float64()
+func (r *jsonReader) float32() (float32, error) {
+	text := r.numberText()
+	v, err := r.float64()
 	if err != nil {
 		return 0, err
 	}
 	if math.Abs(v) > math.MaxFloat32 {
-		return 0, fmt.Errorf("the number %s is out of the float32 range", clip(n.text))
+		return 0, fmt.Errorf("the number %s is out of the float32 range", clip(string(text)))
 	}
 	return float32(v), nil
-}
-
-// checkArray checks that n is an array of length elements, or of any length
-// if length < 0.
-func (n *jsonNode) checkArray(length int) error {
-	if n.kind != jsonArray {
-		return n.typeError("an array")
-	}
-	if length >= 0 && len(n.elems) != length {
-		return fmt.Errorf("got an array of length %d, want length %d", len(n.elems), length)
-	}
-	return nil
 }

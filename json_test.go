@@ -3,6 +3,7 @@ package maybenot
 import (
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"reflect"
 	"strings"
@@ -300,6 +301,80 @@ func TestUnmarshalJSONBadDocuments(t *testing.T) {
 	checkUnmarshalError(t, deep, `json: nested more than 32 levels deep`)
 	deep = `{"states":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 101)
 	checkUnmarshalError(t, deep, `json: nested more than 32 levels deep`)
+}
+
+func TestUnmarshalJSONSyntax(t *testing.T) {
+	// The syntax errors encoding/json finds, with its messages.
+	for _, tc := range []struct{ doc, want string }{
+		{`{"a":1,}`, `json: invalid character '}' looking for beginning of object key string`},
+		{`{1:2}`, `json: invalid character '1' looking for beginning of object key string`},
+		{`{"a" 1}`, `json: invalid character '1' after object key`},
+		{`{"a":1 "b":2}`, `json: invalid character '"' after object key:value pair`},
+		{`{"a":}`, `json: invalid character '}' looking for beginning of value`},
+		{`[1,]`, `json: invalid character ']' looking for beginning of value`},
+		{`[1 2]`, `json: invalid character '2' after array element`},
+		{`[1}`, `json: invalid character '}' after array element`},
+		{`[01]`, `json: invalid character '1' after array element`},
+		{`[+1]`, `json: invalid character '+' looking for beginning of value`},
+		{`[-]`, `json: invalid character ']' in numeric literal`},
+		{`[1.]`, `json: invalid character ']' after decimal point in numeric literal`},
+		{`[.5]`, `json: invalid character '.' looking for beginning of value`},
+		{`[1e+]`, `json: invalid character ']' in exponent of numeric literal`},
+		{`[NaN]`, `json: invalid character 'N' looking for beginning of value`},
+		{`[nul]`, `json: invalid character ']' in literal null (expecting 'l')`},
+		{`[True]`, `json: invalid character 'T' looking for beginning of value`},
+		{"[\"a\tb\"]", `json: invalid character '\t' in string literal`},
+		{`["\x"]`, `json: invalid character 'x' in string escape code`},
+		{`["\u12g4"]`, `json: invalid character 'g' in \u hexadecimal character escape`},
+		{`['a']`, `json: invalid character '\'' looking for beginning of value`},
+		{"\xef\xbb\xbf{}", `json: invalid character 'ï' looking for beginning of value`},
+		{"{}\x00", `json: invalid character '\x00' looking for beginning of value`},
+		{`{} ]`, `json: invalid character ']' looking for beginning of value`},
+		{`{} 1`, `json: more than one value`},
+		{`null null`, `json: more than one value`},
+		{`{"a":[1,"b`, `json: unexpected EOF`},
+		{`{"a":tr`, `json: unexpected EOF`},
+		{`{"a":1e`, `json: unexpected EOF`},
+		{` `, `json: unexpected EOF`},
+	} {
+		if json.Valid([]byte(tc.doc)) {
+			t.Fatalf("%q is valid JSON", tc.doc)
+		}
+		m := *testMachine()
+		err := m.UnmarshalJSON([]byte(tc.doc))
+		if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
+			t.Errorf("UnmarshalJSON(%q) = %v, want an error ending %q", tc.doc, err, tc.want)
+		}
+		if strings.HasSuffix(tc.want, "EOF") && !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("UnmarshalJSON(%q) = %v, not io.ErrUnexpectedEOF", tc.doc, err)
+		}
+	}
+}
+
+func TestUnmarshalJSONStrings(t *testing.T) {
+	// Names may be escaped.
+	var c Counter
+	if err := c.UnmarshalJSON([]byte(`{"op\u0065ration":"Incr\u0065ment","dist":null,"\u0063opy":true}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c != (Counter{Operation: CounterIncrement, Copy: true}) {
+		t.Errorf("got %+v", c)
+	}
+	// Errors show strings as encoding/json decodes them: invalid UTF-8 and
+	// unpaired surrogates become U+FFFD.
+	for _, tc := range []struct{ doc, want string }{
+		{`{"operation":"S\u00e9t\ud83d\ude00"}`, `json: operation: unknown variant "Sét😀"`},
+		{"{\"operation\":\"\xffS\\ud800et\\udc00\"}", "json: operation: unknown variant \"\uFFFDS\uFFFDet\uFFFD\""},
+		{`{"operation":"\"\\\/\b\f\n\r\t"}`, `json: operation: unknown variant "\"\\/\b\f\n\r\t"`},
+		{`{"operation":"Set","c\u00f6py":true}`, `json: unknown field "cöpy"`},
+		{`{"operation":"Set","dist":null,"copy":"` + strings.Repeat(`\u0053`, 50) + `"}`,
+			`json: copy: got the string "` + strings.Repeat("S", 40) + `...", want true or false`},
+	} {
+		err := c.UnmarshalJSON([]byte(tc.doc))
+		if !errors.Is(err, ErrInvalidMachine) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("UnmarshalJSON(%s) = %v, want an error containing %s", tc.doc, err, tc.want)
+		}
+	}
 }
 
 // checkUnmarshalError checks that doc does not unmarshal into a Machine,
