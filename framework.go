@@ -477,25 +477,31 @@ func (f *Framework) belowPaddingLimits(i int) bool {
 	if rt.paddingSent < m.AllowedPaddingPackets {
 		return rt.limit > 0
 	}
-	if m.MaxPaddingFrac > 0 {
-		total := satAddU64(rt.normalSent, rt.paddingSent)
-		if total == 0 {
-			return true
-		}
-		if float64(rt.paddingSent)/float64(total) >= m.MaxPaddingFrac {
-			return false
-		}
+	if allow, decided := paddingFraction(rt.paddingSent, rt.normalSent, m.MaxPaddingFrac); decided {
+		return allow
 	}
-	if f.maxPaddingFrac > 0 {
-		total := satAddU64(f.normalSent, f.paddingSent)
-		if total == 0 {
-			return true
-		}
-		if float64(f.paddingSent)/float64(total) >= f.maxPaddingFrac {
-			return false
-		}
+	if allow, decided := paddingFraction(f.paddingSent, f.normalSent, f.maxPaddingFrac); decided {
+		return allow
 	}
 	return rt.limit > 0
+}
+
+// paddingFraction applies one padding fraction, if set (> 0), to the given
+// packet counts: before any packet it allows padding outright; once
+// padding/(padding+normal) reaches frac it forbids it; otherwise it
+// decides nothing.
+func paddingFraction(padding, normal uint64, frac float64) (allow, decided bool) {
+	if !(frac > 0) {
+		return false, false
+	}
+	total := satAddU64(normal, padding)
+	if total == 0 {
+		return true, true
+	}
+	if float64(padding)/float64(total) >= frac {
+		return false, true
+	}
+	return false, false
 }
 
 // belowBlockingLimits applies the blocking budgets. Replacing active
