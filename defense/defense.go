@@ -279,6 +279,28 @@ func (d *Defense) Blocked() (blocked, bypassable bool) {
 	return d.blocked, d.bypassable
 }
 
+// EndBlocking ends the blocking of outgoing traffic now, before its time
+// is up, exactly as if its duration had run out at this instant: the
+// Defense calls BlockingChanged(false) and the machines hear BlockingEnd.
+// It does nothing when nothing is blocked. An integrator calls it when it
+// cannot hold any more packets back: its queue of held packets is full.
+//
+// Like the reporting methods, EndBlocking never calls a callback itself:
+// the blocking ends from the clock timer, which on real time fires at once
+// on its own goroutine and on a VirtualClock at the next Advance or
+// AdvanceTo. Until then Blocked still reports true. So it may be called
+// with the integrator's own locks held, and it does not allocate.
+func (d *Defense) EndBlocking() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed || !d.blocked {
+		return
+	}
+	now := d.clock.Now()
+	d.sched.set(&d.blockEnd, now)
+	d.armClock(now, false)
+}
+
 // Close stops every timer and ends the Defense: after it, the reporting
 // methods do nothing, Blocked reports false and no callback starts. Close
 // does not call BlockingChanged: if outgoing traffic was blocked, the

@@ -614,3 +614,37 @@ func TestDefaultActionCap(t *testing.T) {
 		d.Close()
 	}
 }
+
+func TestEndBlocking(t *testing.T) {
+	// Machine 0 blocks at once for 100ms; at 30ms the integrator ends the
+	// blocking early.
+	m := machine(t,
+		state(nil, on(maybenot.NormalSent, 1)),
+		state(blocking(0, 100*ms, false, false)),
+	)
+	h := newHarness(t, Config{Machines: []maybenot.Machine{m}})
+	h.d.EndBlocking() // nothing blocked: nothing happens
+	h.d.NormalQueued()
+	h.at(30 * ms)
+	h.send()
+	h.d.EndBlocking()
+	if blocked, _ := h.d.Blocked(); !blocked {
+		t.Error("EndBlocking ended the blocking before the clock timer fired")
+	}
+	h.d.EndBlocking() // twice changes nothing
+	h.at(30 * ms)
+	if blocked, _ := h.d.Blocked(); blocked {
+		t.Error("still blocked after EndBlocking and the clock timer")
+	}
+	h.at(time.Second)
+	h.check(
+		"0s NormalSent -> BlockOutgoing(machine 0, timeout 0s, duration 100ms)",
+		"0s BlockingBegin(0)",
+		"0s blocked",
+		"30ms NormalSent",
+		"30ms BlockingEnd",
+		"30ms unblocked",
+		"30ms write normal",
+		"30ms TunnelSent",
+	)
+}
