@@ -310,7 +310,7 @@ func TestBuildersValidate(t *testing.T) {
 
 		ms, err = RegulatorClient(between(0, 20), between(0.01, 10))
 		check("RegulatorClient", ms, err)
-		ms, err = RegulatorServer(between(1.5, 1000), between(0.01, 0.999), between(0.1, 20), between(1, 10000), p.IntN(100))
+		ms, err = RegulatorServer(between(0.01, 1000), between(0.001, 0.999), between(0.1, 20), between(1, 10000), p.IntN(100))
 		check("RegulatorServer", ms, err)
 		ms, err = Tamaraw(between(0.001, 1), between(1, 1e7))
 		check("Tamaraw", ms, err)
@@ -348,6 +348,18 @@ func TestFrontLargest(t *testing.T) {
 		if !errors.Is(err, ErrInvalidParameter) || !strings.Contains(err.Error(), "does not converge") {
 			t.Errorf("Front with %d states: %v, want an error that the search does not converge", n, err)
 		}
+	}
+}
+
+// TestRegulatorServerLargest builds RegulaTor's server machines with the
+// most bins.
+func TestRegulatorServerLargest(t *testing.T) {
+	if testing.Short() {
+		t.Skip("a tenth of a second, ten times that with -race; skipped in -short")
+	}
+	ms, err := RegulatorServer(277, 0.94, 3.55, 3550, maxRegulatorBins)
+	if err != nil || len(ms[3].States) != 3*maxRegulatorBins+2 || len(ms[3].States) > maybenot.StateMax {
+		t.Errorf("RegulatorServer with %d bins: %v", maxRegulatorBins, err)
 	}
 }
 

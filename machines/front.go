@@ -11,7 +11,7 @@ import (
 // Front returns the machine of FRONT, from "Zero-delay Lightweight Defenses
 // against Website Fingerprinting" by Gong and Wang, USENIX Security 2020,
 // as Maybenot approximates it ("State Machine Frameworks for Website
-// Fingerprinting Defenses: Maybe Not", Pulls, WPES 2023).
+// Fingerprinting Defenses: Maybe Not", Pulls).
 //
 // FRONT obfuscates the front of a connection, where most of what identifies
 // a page lies, with padding that never delays a packet: it draws a padding
@@ -26,8 +26,8 @@ import (
 //
 // Parameters:
 //   - paddingBudgetMax: the budget, in padding packets, is drawn uniformly
-//     from [1, paddingBudgetMax); at least 2. The paper uses 1,700 (client)
-//     and 1,200 (server).
+//     from [1, paddingBudgetMax); at least 2. The paper's budgets are
+//     1,200 to 1,700 packets.
 //   - windowMin, windowMax: the window is drawn uniformly from
 //     [windowMin, windowMax); windowMin < windowMax, both finite. The
 //     padding times come out in the unit of the window, and the machine

@@ -27,9 +27,8 @@ import (
 // releases the blocking and restores it 1 µs later).
 //
 // Parameters:
-//   - u: the download-to-upload packet ratio, ≥ 0 (the paper uses 3.95 and
-//     values from 1 to 10). Its fractional part becomes a float32
-//     probability.
+//   - u: the download-to-upload packet ratio, ≥ 0 (the paper uses 3.95).
+//     Its fractional part becomes a float32 probability.
 //   - c: the delay cap, in seconds (the paper uses 1.77).
 //
 // RegulatorClient returns an error wrapping ErrInvalidParameter exactly
@@ -59,7 +58,7 @@ func RegulatorClient(u, c float64) ([]maybenot.Machine, error) {
 // On the server, which sends most of the traffic, RegulaTor blocks all
 // outgoing traffic from the first normal packet on and sends packets
 // (normal if queued, else padding) at a rate that starts at r packets per
-// second and decays as r·d^t, t seconds after the start, but never below 1
+// second and decays as r·d^s, s seconds after the start, but never below 1
 // packet per second. When more than t times the current rate of packets are
 // queued (a new burst), the rate surges back to r. Once the padding budget
 // is spent, the padding stops and blocking is kept only as the rate

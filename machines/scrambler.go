@@ -60,8 +60,7 @@ const scramblerClientInterval = 4000
 // its shorter trails.
 //
 // Parameters:
-//   - interval: the time between packets, in microseconds, ≥ 0 (the
-//     reference's defaults are about 1 to 5).
+//   - interval: the time between packets, in microseconds, ≥ 0.
 //   - minCount: the least number of packets of a segment, ≥ 0.
 //   - minTrail, maxTrail: the range of the trail's length, in packets,
 //     0 ≤ minTrail ≤ maxTrail.

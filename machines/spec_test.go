@@ -378,3 +378,20 @@ func TestBuild(t *testing.T) {
 		t.Errorf("Build(nil) = %v, %v", ms, err)
 	}
 }
+
+// TestUnmarshalJSONDeep checks that deeply nested ignored members are read
+// in bounded time and memory: maxDepthInput bytes of nesting.
+func TestUnmarshalJSONDeep(t *testing.T) {
+	const maxDepthInput = 1 << 20
+	depth := maxDepthInput / 2
+	data := `{"Tamaraw":{"x":` + strings.Repeat("[", depth) + strings.Repeat("]", depth) + `,"p":1,"stop_window":2}}`
+	var s Spec
+	err := s.UnmarshalJSON([]byte(data))
+	if err != nil && !errors.Is(err, ErrInvalidSpec) {
+		t.Errorf("error %v", err)
+	}
+	shallow := `{"Tamaraw":{"x":` + strings.Repeat("[", 100) + strings.Repeat("]", 100) + `,"p":1,"stop_window":2}}`
+	if err := s.UnmarshalJSON([]byte(shallow)); err != nil || s.String() != "tamaraw 1 2" {
+		t.Errorf("100 levels: %v, %v", s, err)
+	}
+}

@@ -3,10 +3,10 @@ package machines
 import "github.com/maybenot-go/maybenot"
 
 // Tamaraw returns the two machines of Tamaraw, from "A Systematic Approach
-// to Developing and Evaluating Website Fingerprinting Defenses" by Cai,
-// Nithyanand and Johnson, CCS 2014, with the soft stop condition of Gong et
-// al., "WFDefProxy: Real World Implementation and Evaluation of Website
-// Fingerprinting Defenses", TIFS 2023.
+// to Developing and Evaluating Website Fingerprinting Defenses" by Cai et
+// al., CCS 2014, with the soft stop condition of Gong et al., "WFDefProxy:
+// Real World Implementation and Evaluation of Website Fingerprinting
+// Defenses", TIFS 2023.
 //
 // Tamaraw sends at a constant rate: from the first normal packet queued it
 // blocks all outgoing traffic and sends one packet (normal if one is
