@@ -39,7 +39,7 @@ type command struct {
 }
 
 // commands are the subcommands, in the order the usage lists them.
-var commands = []*command{inspectCmd, jsonCmd, encodeCmd, simulateCmd}
+var commands = []*command{inspectCmd, jsonCmd, encodeCmd, machinesCmd, simulateCmd}
 
 // usageError is a mistake in how the command was called: it is reported
 // with the command's usage and exit status 2.
