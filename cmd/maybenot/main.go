@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/maybenot-go/maybenot"
+	"golang.org/x/term"
 )
 
 func main() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) }
@@ -23,9 +24,23 @@ const (
 // env is what a command may use of the outside world, so that tests can run
 // commands in-process.
 type env struct {
-	stdin          io.Reader
+	stdin io.Reader
+	// stdinTerminal is set when standard input is a terminal: a command
+	// that reads it only for want of an argument then shows its usage
+	// instead of waiting for typing.
+	stdinTerminal  bool
 	stdout, stderr io.Writer
 }
+
+// isTerminal reports whether r is a terminal.
+var isTerminal = func(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// errNoInput is the usage error of a command given no input argument while
+// standard input is a terminal.
+var errNoInput = usageError{`no input: give it as an argument or pipe it in ("-" reads standard input)`}
 
 // command is one subcommand of maybenot.
 type command struct {
@@ -39,7 +54,7 @@ type command struct {
 }
 
 // commands are the subcommands, in the order the usage lists them.
-var commands = []*command{inspectCmd, jsonCmd, encodeCmd, machinesCmd, simulateCmd}
+var commands = []*command{inspectCmd, jsonCmd, encodeCmd, machinesCmd, simulateCmd, versionCmd}
 
 // usageError is a mistake in how the command was called: it is reported
 // with the command's usage and exit status 2.
@@ -50,7 +65,7 @@ func (e usageError) Error() string { return e.msg }
 // run runs maybenot with the arguments args (without the program name) and
 // returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	e := &env{stdin: stdin, stdinTerminal: isTerminal(stdin), stdout: stdout, stderr: stderr}
 	if len(args) == 0 {
 		printMainUsage(stderr)
 		return exitUsage
@@ -200,11 +215,14 @@ func readFile(e *env, name string) ([]byte, error) {
 
 // argOrStdin returns the text of the one optional argument of a command
 // taking [TEXT|-]: the argument itself, or standard input when it is "-" or
-// missing. fromArg reports which.
+// missing (but not when missing while standard input is a terminal).
+// fromArg reports which.
 func argOrStdin(e *env, args []string) (text string, fromArg bool, err error) {
 	switch {
 	case len(args) > 1:
 		return "", false, usageError{fmt.Sprintf("want at most one argument, got %d", len(args))}
+	case len(args) == 0 && e.stdinTerminal:
+		return "", false, errNoInput
 	case len(args) == 0 || args[0] == "-":
 		b, err := readInput(e.stdin, "standard input")
 		return string(b), false, err

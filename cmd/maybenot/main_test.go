@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -255,6 +256,21 @@ func TestPosition(t *testing.T) {
 		line, col := position(data, tc.offset)
 		if line != tc.line || col != tc.col {
 			t.Errorf("position(%d) = %d:%d, want %d:%d", tc.offset, line, col, tc.line, tc.col)
+		}
+	}
+}
+
+func TestNoInputOnTerminal(t *testing.T) {
+	defer func(f func(io.Reader) bool) { isTerminal = f }(isTerminal)
+	isTerminal = func(io.Reader) bool { return true }
+	for _, cmd := range []string{"inspect", "json"} {
+		code, stdout, stderr := runCLI(t, noop+"\n", cmd)
+		if code != exitUsage || stdout != "" || !strings.Contains(stderr, "no input") || !strings.Contains(stderr, "Usage: maybenot "+cmd) {
+			t.Errorf("%s with no argument on a terminal: exit %d, stdout %q, stderr %q; want the usage", cmd, code, stdout, stderr)
+		}
+		// "-" asks for standard input, terminal or not.
+		if code, _, stderr := runCLI(t, noop+"\n", cmd, "-"); code != exitOK {
+			t.Errorf("%s - on a terminal: exit %d, stderr %q", cmd, code, stderr)
 		}
 	}
 }
