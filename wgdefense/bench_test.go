@@ -25,7 +25,6 @@ func BenchmarkTunnel(b *testing.B) {
 	}{
 		{"plain", nil},
 		{"wrapped", &Config{}},
-		{"wrapped/idle", &Config{Machines: []maybenot.Machine{idleMachine(b)}}},
 		{"deployed", &Config{Machines: deployed(b)}},
 		{"deployed/ConstantSize", &Config{Machines: deployed(b), ConstantSize: true}},
 	} {

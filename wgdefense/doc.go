@@ -88,9 +88,13 @@
 // batch being read; they are reused, so the wrappers allocate nothing per
 // packet once running. While the Defense runs, one goroutine reads from
 // the TUN; it ends when the Defense or the TUN is closed, once its read in
-// progress returns. Then, and for a Defense without machines, which has
-// nothing to hold back or inject, Read reads from the TUN straight into
-// wireguard-go's buffers, and the machines hear nothing.
+// progress returns; from then on Read reads from the TUN straight into
+// wireguard-go's buffers.
+//
+// The goroutine also batches: a TUN that hands over one packet a read
+// (netstack's does) fills the queue while wireguard-go is busy, and the
+// next Read hands over all of it, so wireguard-go encrypts and sends
+// several packets at once (with UDP GSO, in one system call).
 //
 // # Limits
 //

@@ -1,6 +1,7 @@
 package wgdefense
 
 import (
+	"io"
 	"runtime"
 	"strings"
 	"testing"
@@ -54,6 +55,34 @@ func TestTunnelDeployed(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestUnmodifiedPeerDropsPadding defends one end only: its padding reaches
+// the other end's stack, which drops it without a word (no ICMP error comes
+// back), and the data arrives intact. The padding machine pads on every
+// packet received, so that there is plenty.
+func TestUnmodifiedPeerDropsPadding(t *testing.T) {
+	var wait, padding maybenot.State
+	wait.Transitions[maybenot.NormalRecv] = always(1)
+	padding.Action = maybenot.SendPadding{Timeout: exactly(0)}
+	padding.Transitions[maybenot.PaddingSent] = always(0)
+	m := machine(t, wait, padding)
+	for _, v6 := range []bool{false, true} {
+		cfg := &Config{Machines: []maybenot.Machine{m}}
+		a, b := newTunnel(t, tunnelConfig{a: cfg, v6: v6})
+		transfer(t, a, b, transferSize()/8, nil)
+		time.Sleep(100 * time.Millisecond) // for any ICMP to come back
+		sent := a.d.Stats().PaddingSent
+		got, _ := b.spy.counts()
+		_, icmp := a.spy.counts()
+		t.Logf("v6 %v: %d padding packets sent, %d reached the peer's stack, %d ICMP messages came back", v6, sent, got, icmp)
+		if sent == 0 || got == 0 || uint64(got) > sent {
+			t.Errorf("v6 %v: %d padding packets sent, %d reached the peer's stack", v6, sent, got)
+		}
+		if icmp != 0 {
+			t.Errorf("v6 %v: the peer's stack answered padding with %d ICMP messages", v6, icmp)
+		}
 	}
 }
 
@@ -114,8 +143,7 @@ func TestTunnelBlocking(t *testing.T) {
 }
 
 // TestTunnelCloseMidTransfer closes both Defenses halfway through a
-// transfer: it completes undefended, and once the devices are closed no
-// goroutine of the wrappers, the Defenses or the devices is left.
+// transfer: it completes undefended. Then the devices are closed.
 func TestTunnelCloseMidTransfer(t *testing.T) {
 	before := runtime.NumGoroutine()
 	t.Run("transfer", func(t *testing.T) {
@@ -132,6 +160,48 @@ func TestTunnelCloseMidTransfer(t *testing.T) {
 		}
 	})
 	// The subtest's cleanup closed the devices.
+	noGoroutinesLeft(t, before)
+}
+
+// TestDeviceCloseMidTransfer closes the devices, not the Defenses, in the
+// middle of a transfer, while a machine keeps blocking: the held packets
+// are dropped, the transfer fails, and Close returns nil afterwards.
+func TestDeviceCloseMidTransfer(t *testing.T) {
+	before := runtime.NumGoroutine()
+	t.Run("transfer", func(t *testing.T) {
+		cfg := &Config{Machines: append(deployed(t), blocker(t, false))}
+		a, b := newTunnel(t, tunnelConfig{a: cfg, b: cfg})
+		ca, cb := connect(t, a, b)
+		deadline := time.Now().Add(30 * time.Second)
+		ca.SetDeadline(deadline)
+		cb.SetDeadline(deadline)
+		go io.Copy(io.Discard, cb)
+		go io.Copy(cb, stream(3, 1<<30))
+		go io.Copy(io.Discard, ca)
+		if _, err := io.Copy(ca, stream(4, transferSize()/4)); err != nil {
+			t.Fatal(err)
+		}
+		a.dev.Close()
+		b.dev.Close()
+		ca.Close()
+		cb.Close()
+		for _, e := range []*end{a, b} {
+			if err := e.d.Close(); err != nil {
+				t.Errorf("Close after the device's: %v", err)
+			}
+			if s := e.d.Stats(); s.Blockings == 0 {
+				t.Errorf("no blocking: %+v", s)
+			}
+		}
+	})
+	noGoroutinesLeft(t, before)
+}
+
+// noGoroutinesLeft fails unless the goroutines go back to before within a
+// few seconds, and then lists those of the wrappers, the Defenses and the
+// devices.
+func noGoroutinesLeft(t *testing.T, before int) {
+	t.Helper()
 	var after int
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		if after = runtime.NumGoroutine(); after <= before {

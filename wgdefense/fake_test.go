@@ -137,9 +137,9 @@ var (
 	testPeer  = netip.MustParseAddr("10.0.0.2")
 )
 
-// noMachines is a Config.Machines with no machine at all: the wrappers
-// then pass packets straight through. (newRig gives a Config whose Machines
-// is nil a machine that never acts, so that the wrappers do their work.)
+// noMachines is a Config.Machines with no machine at all, so that the
+// wrappers report nothing. (newRig gives a Config whose Machines is nil a
+// machine that never acts.)
 var noMachines = []maybenot.Machine{}
 
 // idleMachine never acts.

@@ -191,7 +191,7 @@ func (t *tunDevice) startPump() {
 	if t.pump != pumpIdle {
 		return
 	}
-	if t.d.closed || t.closed || !t.d.reporting.Load() {
+	if t.d.closed || t.closed {
 		t.pump = pumpDone
 		return
 	}
@@ -199,24 +199,15 @@ func (t *tunDevice) startPump() {
 	go t.run()
 }
 
-// readDirect reads from the wrapped TUN into wireguard-go's buffers, with
-// no machines to hear of it: after Close, or without machines. Until
-// Close, ConstantSize pads each packet in place.
+// readDirect reads from the wrapped TUN into wireguard-go's buffers, once
+// the Defense is closed (or the TUN, when Read then fails).
 func (t *tunDevice) readDirect(bufs [][]byte, sizes []int, offset int) (int, error) {
 	n, err := t.inner.Read(bufs, sizes, offset)
 	n = min(max(n, 0), len(bufs), len(sizes))
-	constant := t.d.constantSize && !t.d.isClosed.Load()
-	mtu := int(t.mtu.Load())
 	var c uint64
 	for i := range n {
-		size := sizes[i]
-		if size <= 0 {
-			continue
-		}
-		c++
-		if constant && size < mtu && offset+mtu <= len(bufs[i]) {
-			clear(bufs[i][offset+size : offset+mtu])
-			sizes[i] = mtu
+		if sizes[i] > 0 {
+			c++
 		}
 	}
 	t.d.stats.normalSent.Add(c)

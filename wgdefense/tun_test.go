@@ -144,9 +144,11 @@ func TestHeldBound(t *testing.T) {
 		wantSeqs(t, r.readN(1), 0)
 		r.clock.Advance(0)
 		total := tc.held + 50
+		var pkts [][]byte
 		for i := 1; i <= total; i++ {
-			r.fake.put(ipv4Packet(100, uint32(i)))
+			pkts = append(pkts, ipv4Packet(100, uint32(i)))
 		}
+		r.fake.put(pkts...) // at once, so that the pump reads whole batches
 		r.settle()
 		if fifo, _ := r.waiting(); fifo != tc.held {
 			t.Fatalf("%+v: %d packets held", tc, fifo)

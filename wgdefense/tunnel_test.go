@@ -73,6 +73,7 @@ type end struct {
 	port uint16
 	pub  [32]byte
 	bind *countingBind
+	spy  *spyTUN // what wireguard-go wrote, or the wrapper passed on, to the netstack TUN
 }
 
 // tunnelConfig sets up a test tunnel. A nil Config leaves that end
@@ -108,6 +109,8 @@ func newEnd(t testing.TB, local, peer netip.Addr, c *Config, mtu int) *end {
 		t.Fatal(err)
 	}
 	e := &end{net: tnet, addr: local}
+	e.spy = &spyTUN{Device: tunDev}
+	tunDev = e.spy
 	e.bind = &countingBind{Bind: conn.NewDefaultBind()}
 	var bind conn.Bind = e.bind
 	if c != nil {
@@ -174,6 +177,36 @@ func (e *end) peerWith(t testing.TB, o *end) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// spyTUN counts the packets written to a TUN: padding packets, and ICMP
+// messages (which a stack would send about padding it did not drop
+// silently).
+type spyTUN struct {
+	tun.Device
+	mu            sync.Mutex
+	padding, icmp int
+}
+
+func (s *spyTUN) Write(bufs [][]byte, offset int) (int, error) {
+	s.mu.Lock()
+	for _, b := range bufs {
+		p := b[offset:]
+		switch {
+		case isPadding(p):
+			s.padding++
+		case len(p) >= 20 && p[0]>>4 == 4 && p[9] == 1, len(p) >= 40 && p[0]>>4 == 6 && p[6] == 58:
+			s.icmp++
+		}
+	}
+	s.mu.Unlock()
+	return s.Device.Write(bufs, offset)
+}
+
+func (s *spyTUN) counts() (padding, icmp int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.padding, s.icmp
 }
 
 // countingBind counts the datagrams a Bind sends, for the benchmarks.

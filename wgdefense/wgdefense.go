@@ -103,11 +103,9 @@ type Defense struct {
 	constantSize bool
 	maxHeld      int
 
-	// reporting is set while the machines are to hear the packets: while
-	// the Defense runs and has machines. Without machines nothing would
-	// listen, and the wrappers pass packets through as after Close
-	// (still counting them, recognising padding and, with ConstantSize,
-	// padding packets to the MTU).
+	// reporting is set while the machines are to hear of the packets:
+	// while the Defense runs and has machines (without, nothing would
+	// listen).
 	reporting atomic.Bool
 	// isClosed mirrors closed, for the paths that do not take mu.
 	isClosed atomic.Bool
