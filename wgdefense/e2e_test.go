@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/maybenot-go/maybenot"
+	"golang.zx2c4.com/wireguard/device"
 )
 
 // transferSize is what each end sends in the tunnel tests: 8 MiB, or 1 MiB
@@ -30,6 +31,7 @@ func TestTunnelDeployed(t *testing.T) {
 	}{
 		{"IPv4", false, false},
 		{"IPv4/ConstantSize", true, false},
+		{"IPv6", false, true},
 		{"IPv6/ConstantSize", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -52,6 +54,17 @@ func TestTunnelDeployed(t *testing.T) {
 				}
 				if c.to.NormalReceived > c.from.NormalSent {
 					t.Errorf("%s: %d normal packets received of %d sent", c.name, c.to.NormalReceived, c.from.NormalSent)
+				}
+			}
+			// With ConstantSize every data message on the wire has one
+			// length: the MTU, a 16-byte header and a 16-byte tag.
+			for _, e := range []*end{a, b} {
+				lengths := e.bind.dataLengths()
+				if tc.constant && (len(lengths) != 1 || lengths[0] != device.DefaultMTU+32) {
+					t.Errorf("%v: ConstantSize: data messages of lengths %v", e.addr, lengths)
+				}
+				if !tc.constant && len(lengths) < 3 {
+					t.Errorf("%v: data messages of lengths %v only", e.addr, lengths)
 				}
 			}
 		})

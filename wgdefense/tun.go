@@ -41,7 +41,7 @@ const (
 // Defense is closed and the queue is empty, Read reads from the wrapped TUN
 // itself.
 //
-// The fields below mu are guarded by the Defense's mu.
+// The fields from closed to rsizes are guarded by the Defense's mu.
 type tunDevice struct {
 	d     *Defense
 	inner tun.Device
@@ -52,8 +52,8 @@ type tunDevice struct {
 	space     chan struct{} // the pump may find room to read
 
 	closed      bool // Close was called
-	pump        int
-	pumpWaiting bool
+	pump        int  // pumpIdle, pumpRunning or pumpDone
+	pumpWaiting bool // the pump waits for room
 	err         error // a read error the pump stopped at, returned by Read for good
 	softErr     error // tun.ErrTooManySegments, returned once
 	free        [][]byte
@@ -223,14 +223,9 @@ func (t *tunDevice) deliver(bufs [][]byte, sizes []int, offset int) int {
 	n := 0
 	var normal, padding, dropped uint64
 	for n < len(bufs) {
-		var e entry
-		switch {
-		case d.urgent.len() > 0:
-			e = d.urgent.pop()
-		case !d.blocked && d.fifo.len() > 0:
-			e = d.fifo.pop()
-		default:
-			goto done
+		e, ok := t.next()
+		if !ok {
+			break
 		}
 		var dst []byte
 		if offset >= 0 && offset <= len(bufs[n]) {
@@ -264,11 +259,23 @@ func (t *tunDevice) deliver(bufs [][]byte, sizes []int, offset int) int {
 		n++
 		normal++
 	}
-done:
 	d.stats.normalSent.Add(normal)
 	d.stats.paddingSent.Add(padding)
 	d.stats.dropped.Add(dropped)
 	return n
+}
+
+// next takes the next entry that may go now: the first urgent one, or
+// else, unless blocked, the first of the fifo. d.mu must be held.
+func (t *tunDevice) next() (entry, bool) {
+	d := t.d
+	switch {
+	case d.urgent.len() > 0:
+		return d.urgent.pop(), true
+	case !d.blocked && d.fifo.len() > 0:
+		return d.fifo.pop(), true
+	}
+	return entry{}, false
 }
 
 // recycle returns a buffer to the free list, unless the MTU has outgrown
@@ -350,10 +357,10 @@ func (t *tunDevice) run() {
 		var held, dropped uint64
 		for i := range n {
 			size := t.rsizes[i]
-			if size <= 0 || size > len(t.rbufs[i])-readOffset {
+			if size <= 0 {
 				continue
 			}
-			if t.closed {
+			if size > len(t.rbufs[i])-readOffset || t.closed {
 				dropped++
 				continue
 			}

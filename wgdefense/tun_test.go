@@ -464,3 +464,26 @@ func TestWriteFilters(t *testing.T) {
 		t.Fatal("padding alone written")
 	}
 }
+
+// TestReadBatchesAhead: from a TUN that hands over one packet a read, the
+// wrapped TUN reads ahead (readAhead packets) while wireguard-go is busy,
+// and hands them over in one batch.
+func TestReadBatchesAhead(t *testing.T) {
+	r := newRig(t, Config{}, 1)
+	var pkts [][]byte
+	for i := range 100 {
+		pkts = append(pkts, ipv4Packet(100, uint32(i)))
+	}
+	r.fake.put(pkts...)
+	r.settle()
+	got := r.read()
+	if len(got) != readAhead {
+		t.Fatalf("one Read handed over %d packets, want %d", len(got), readAhead)
+	}
+	got = append(got, r.readN(100-readAhead)...)
+	for i, p := range got {
+		if seqOf(p) != uint32(i) {
+			t.Fatalf("packet %d is %d", i, seqOf(p))
+		}
+	}
+}

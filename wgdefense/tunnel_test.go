@@ -209,18 +209,39 @@ func (s *spyTUN) counts() (padding, icmp int) {
 	return s.padding, s.icmp
 }
 
-// countingBind counts the datagrams a Bind sends, for the benchmarks.
+// countingBind counts the datagrams a Bind sends, and the lengths of the
+// transport data messages among them.
 type countingBind struct {
 	conn.Bind
-	mu   sync.Mutex
-	sent uint64
+	mu      sync.Mutex
+	sent    uint64
+	lengths map[int]bool
 }
 
 func (b *countingBind) Send(bufs [][]byte, ep conn.Endpoint) error {
 	b.mu.Lock()
 	b.sent += uint64(len(bufs))
+	if b.lengths == nil {
+		b.lengths = make(map[int]bool)
+	}
+	for _, buf := range bufs {
+		if kind, _ := classify(buf); kind == msgData {
+			b.lengths[len(buf)] = true
+		}
+	}
 	b.mu.Unlock()
 	return b.Bind.Send(bufs, ep)
+}
+
+// dataLengths returns the lengths of the transport data messages sent.
+func (b *countingBind) dataLengths() []int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	var l []int
+	for n := range b.lengths {
+		l = append(l, n)
+	}
+	return l
 }
 
 func (b *countingBind) datagrams() uint64 {
