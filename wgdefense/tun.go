@@ -51,9 +51,9 @@ type tunDevice struct {
 	readReady chan struct{} // a Read may find something to do
 	space     chan struct{} // the pump may find room to read
 
-	closed      bool // Close was called
-	pump        int  // pumpIdle, pumpRunning or pumpDone
-	pumpWaiting bool // the pump waits for room
+	closed      bool  // Close was called
+	pump        int   // pumpIdle, pumpRunning or pumpDone
+	pumpWaiting bool  // the pump waits for room
 	err         error // a read error the pump stopped at, returned by Read for good
 	softErr     error // tun.ErrTooManySegments, returned once
 	free        [][]byte
