@@ -137,7 +137,8 @@ func TestTunnelBlocking(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			cfg := &Config{Machines: []maybenot.Machine{blocker(t, false)}, MaxHeld: tc.maxHeld}
 			a, b := newTunnel(t, tunnelConfig{a: cfg, b: cfg})
-			transfer(t, a, b, transferSize()/4, nil)
+			// 2 MiB each way, -short or not: enough for several blockings.
+			transfer(t, a, b, 2<<20, nil)
 			for _, e := range []*end{a, b} {
 				s := e.d.Stats()
 				t.Logf("%v: %+v", e.addr, s)
@@ -191,8 +192,14 @@ func TestDeviceCloseMidTransfer(t *testing.T) {
 		go io.Copy(io.Discard, cb)
 		go io.Copy(cb, stream(3, 1<<30))
 		go io.Copy(io.Discard, ca)
-		if _, err := io.Copy(ca, stream(4, transferSize()/4)); err != nil {
-			t.Fatal(err)
+		go io.Copy(ca, stream(4, 1<<30))
+		// Close while data flows and blocking holds packets back.
+		for time.Now().Before(deadline) {
+			sa, sb := a.d.Stats(), b.d.Stats()
+			if sa.Held > 0 && sb.Held > 0 && sa.NormalReceived > 100 && sb.NormalReceived > 100 {
+				break
+			}
+			time.Sleep(time.Millisecond)
 		}
 		a.dev.Close()
 		b.dev.Close()
@@ -202,8 +209,8 @@ func TestDeviceCloseMidTransfer(t *testing.T) {
 			if err := e.d.Close(); err != nil {
 				t.Errorf("Close after the device's: %v", err)
 			}
-			if s := e.d.Stats(); s.Blockings == 0 {
-				t.Errorf("no blocking: %+v", s)
+			if s := e.d.Stats(); s.Held == 0 {
+				t.Errorf("nothing held: %+v", s)
 			}
 		}
 	})
