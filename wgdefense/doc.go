@@ -4,6 +4,9 @@
 // ends of the tunnel run one for padding to be recognised and dropped.
 //
 //	d, err := wgdefense.New(wgdefense.Config{Machines: machines, LocalAddr: local, PeerAddr: peer})
+//	if err != nil {
+//		return err
+//	}
 //	dev := device.NewDevice(d.WrapTUN(tunDev), d.WrapBind(conn.NewDefaultBind()), logger)
 //	defer d.Close()
 //
@@ -42,9 +45,10 @@
 //
 // Padding is sent only while the peer is live: while a transport message
 // or handshake response for this device arrived within LiveTimeout.
-// Without a session, wireguard-go would queue the padding, start a
-// handshake for it and, before the peer answers, drop the oldest queued
-// packets, normal ones included. So a Defense pads nothing until the peer
+// Without a session, wireguard-go would queue the padding and start a
+// handshake for it, and padding that keeps coming before the peer answers
+// would push the oldest queued packets, normal ones included, out of
+// wireguard-go's queue. So a Defense pads nothing until the peer
 // has sent something, and padding due while the peer is not live is
 // counted in Stats.PaddingSkipped (the machines count it as sent).
 //
@@ -84,8 +88,8 @@
 //
 // The wrapped TUN reads into buffers of the MTU plus 16 bytes, not
 // wireguard-go's 64 KiB ones, and keeps at most MaxHeld of them waiting
-// (plus one batch of the TUN, while padding fills the queue) plus one
-// batch being read; they are reused, so the wrappers allocate nothing per
+// (at least 64, or one batch of the TUN if that is more), plus one batch
+// being read; they are reused, so the wrappers allocate nothing per
 // packet once running. While the Defense runs, one goroutine reads from
 // the TUN; it ends when the Defense or the TUN is closed, once its read in
 // progress returns; from then on Read reads from the TUN straight into
