@@ -360,6 +360,13 @@ func unmarshalAction[T Action](data []byte, dst *T) error {
 }
 
 // Encoding.
+//
+// The writer appends to a byte slice itself rather than through a
+// jsontext.Encoder: every name it writes is a known ASCII identifier that
+// needs no escaping, and the numbers must look as serde_json writes them
+// (see appendFloat), which jsontext's formatting does not (it writes
+// 20000.0 as 20000 and 1e-6 as 0.000001), so an encoder would only add a
+// check of output that is valid by construction.
 
 // appendValue appends the JSON form of the value p points to.
 func appendValue(b []byte, p any) ([]byte, error) {
