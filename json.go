@@ -66,11 +66,12 @@ func (m Machine) MarshalJSON() ([]byte, error) { return marshalJSON(&m) }
 // to the problem, such as states[3].transitions[PaddingSent][1].
 //
 // The syntax is encoding/json's: invalid UTF-8 may occur in strings, and
-// nothing may follow the value but white space. Syntax errors are
-// reported first, with the offset of the byte at fault. Nesting deeper than
-// 32 levels is an error (a machine needs 8), and so is a member name
-// longer than 256 bytes, quotes included (the longest name of the JSON
-// form takes 146 with every character escaped), as soon as it is read.
+// nothing may follow the value but white space. A syntax error is reported
+// ahead of any problem with the machine, with the offset of the byte at
+// fault. Nesting deeper than 32 levels is an error (a machine needs 8),
+// and so is a member name longer than 256 bytes, quotes included (the
+// longest name of the JSON form takes 146 with every character escaped),
+// as soon as it is read.
 //
 // UnmarshalJSON does not validate the machine: call Validate for that. It
 // only rejects more than StateMax states, which no valid machine has, at
@@ -1066,7 +1067,7 @@ func (r *jsonReader) skip() {
 				r.text()
 			}
 		}
-		if r.err != nil || r.dec.StackDepth() == depth {
+		if r.err != nil || r.dec.StackDepth() <= depth {
 			return
 		}
 	}
