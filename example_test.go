@@ -11,108 +11,73 @@ import (
 
 // Example shows the loop that connects a Framework to a connection: report
 // what happens to packets as events, and carry out the actions that come
-// back.
+// back. Here the connection is simulated on a virtual clock, which jumps
+// from one thing that happens to the next instead of waiting.
 func Example() {
-	// Defenses normally come as machine strings, one per line. This is the
-	// no-op machine: one state that never changes and never acts. Parsing
-	// validates the machines.
-	machines, err := maybenot.ParseMachines("02eNpjYEAHjOgCAAA0AAI=")
+	// Defenses come as machine strings, one per line. This machine pads:
+	// 5 ms after a normal packet is sent it sends a padding packet, unless
+	// another normal packet goes first, which starts the 5 ms again.
+	// Parsing validates the machines.
+	machines, err := maybenot.ParseMachines("02eNpkzDsRwCAARMG9GEvERAglfjBIAzN8trnq3u/0AEkorykBqO3b9jKuibXQBwANFgWk")
 	if err != nil {
 		log.Fatal(err)
 	}
 
-	// Make one framework per connection; it is cheap. Frameworks never
-	// write to their machines, so all connections can share one slice. To
-	// change the machines, make a new framework.
-	//
-	// The two fractions cap padding (of all packets sent) and blocking (of
-	// the time since creation) across all machines; 0 leaves them to the
-	// machines' own limits. A machine may still pad or block within its
-	// AllowedPaddingPackets and AllowedBlockedMicrosec whatever the
-	// fractions say. A nil random source selects a ChaCha8 generator seeded
-	// from crypto/rand, which is what real traffic needs.
-	f, err := maybenot.NewFramework(machines, 0, 0, time.Now(), nil)
+	// One framework per connection; frameworks never write to their
+	// machines, so all connections can share one slice. The two fractions
+	// (0 for none) cap padding and blocking across all machines. A nil random
+	// source selects a ChaCha8 generator seeded from crypto/rand, which is
+	// what real traffic needs.
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	f, err := maybenot.NewFramework(machines, 0, 0, start, nil)
 	if err != nil {
 		log.Fatal(err)
 	}
-	fmt.Println("machines:", f.NumMachines())
 
-	// The integration keeps two timers per machine, indexed by MachineID
-	// (0 to NumMachines()-1): the action timer, holding the pending
-	// padding or blocking, and the internal timer, which only the machine
-	// itself uses. Blocking is kept once for the whole connection, with
-	// a flag saying whether it lets bypass padding through.
-	//
-	// Events as a connection produces them. A packet that arrives is
-	// reported as TunnelRecv right away, still encrypted, and as
-	// NormalRecv or PaddingRecv once decrypted. A packet to send is
-	// reported as NormalSent or PaddingSent when it is queued, and as
-	// TunnelSent when it is written to the network.
-	batches := [][]maybenot.TriggerEvent{
-		{{Event: maybenot.TunnelRecv}, {Event: maybenot.NormalRecv}},
-		{{Event: maybenot.NormalSent}},
-		{{Event: maybenot.TunnelSent}},
-	}
-	actions := 0
-	for _, events := range batches {
-		// A real loop waits here for the next events, for example on a
-		// channel, and passes all that have piled up in one call. If some
-		// must be dropped under load, drop the oldest.
-		//
-		// The call returns at most one action per machine, in machine
-		// order. The slice belongs to the framework until the next call.
-		for _, a := range f.TriggerEvents(events, time.Now()) {
-			actions++
-			switch a.Kind {
-			case maybenot.ActionCancel:
-				// Stop machine a.Machine's action timer, internal timer or
-				// both, as a.Timer says. Nothing is triggered.
+	// The connection sends normal packets at these times. The integration
+	// keeps two timers per machine, indexed by MachineID: the action
+	// timer, for the pending padding or blocking, and the internal timer.
+	// This machine only uses the action timer of machine 0.
+	sends := []time.Duration{0, 2 * time.Millisecond, 20 * time.Millisecond}
+	padding := time.Duration(-1) // when the action timer fires; -1 when unset
+	for len(sends) > 0 || padding >= 0 {
+		// Move the clock to whatever comes next: a packet to send or the
+		// timer. A packet is reported as NormalSent or PaddingSent when
+		// it is queued, and as TunnelSent when it leaves; received
+		// packets are reported as TunnelRecv, then NormalRecv or
+		// PaddingRecv.
+		var now time.Duration
+		var events []maybenot.TriggerEvent
+		if padding >= 0 && (len(sends) == 0 || padding < sends[0]) {
+			now, padding = padding, -1
+			events = []maybenot.TriggerEvent{{Event: maybenot.PaddingSent, Machine: 0}, {Event: maybenot.TunnelSent}}
+			fmt.Printf("%5v: padding sent\n", now)
+		} else {
+			now, sends = sends[0], sends[1:]
+			events = []maybenot.TriggerEvent{{Event: maybenot.NormalSent}, {Event: maybenot.TunnelSent}}
+			fmt.Printf("%5v: normal packet sent\n", now)
+		}
 
-			case maybenot.ActionSendPadding:
-				// Set the action timer to fire after a.Timeout, replacing
-				// whatever it held. When it fires, queue one padding
-				// packet and trigger PaddingSent for a.Machine (then
-				// TunnelSent once it is written).
-				//
-				// While outgoing traffic is blocked, the padding may skip
-				// the block only if a.Bypass is set and the blocking was
-				// itself started with bypass; otherwise it waits like any
-				// other packet. If a.Replace is set, a packet already
-				// waiting to be sent, or normal data ready to go, may take
-				// its place; trigger PaddingSent all the same, and also
-				// NormalSent if new normal data went instead.
-
-			case maybenot.ActionBlockOutgoing:
-				// Set the action timer to fire after a.Timeout, replacing
-				// whatever it held. When it fires: if nothing is blocked,
-				// block all outgoing traffic of the connection for
-				// a.Duration; if blocking is already on, make a.Duration
-				// its remaining time when a.Replace is set, else keep the
-				// longer of the two. In every case trigger BlockingBegin
-				// for a.Machine. If a.Bypass is set and the blocking was
-				// started, extended or replaced, mark it as letting bypass
-				// padding through. When blocking ends, trigger
-				// BlockingEnd.
-
-			case maybenot.ActionUpdateTimer:
-				// Set the internal timer to a.Duration if a.Replace is
-				// set or no timer runs, else to the longer of its
-				// remaining time and a.Duration, then trigger TimerBegin
-				// for a.Machine. When the timer expires (not when it is
-				// cancelled), trigger TimerEnd.
+		// At most one action per machine comes back; the ActionKind
+		// constants say how to carry out each kind. The slice belongs to
+		// the framework until the next call.
+		for _, a := range f.TriggerEvents(events, start.Add(now)) {
+			fmt.Printf("%5v: %v\n", now, a)
+			if a.Kind == maybenot.ActionSendPadding {
+				padding = now + a.Timeout // replaces whatever the timer held
 			}
 		}
 	}
-	fmt.Println("actions:", actions)
-
-	// Once every machine has ended the framework does nothing more; let
-	// the pending timers run out before dropping it.
-	fmt.Println("ended:", f.AllMachinesEnded())
 
 	// Output:
-	// machines: 1
-	// actions: 0
-	// ended: false
+	//    0s: normal packet sent
+	//    0s: SendPadding(machine 0, timeout 5ms)
+	//   2ms: normal packet sent
+	//   2ms: SendPadding(machine 0, timeout 5ms)
+	//   7ms: padding sent
+	//  20ms: normal packet sent
+	//  20ms: SendPadding(machine 0, timeout 5ms)
+	//  25ms: padding sent
 }
 
 // ExampleRateLimitedFramework caps how many actions per second reach the

@@ -94,8 +94,9 @@ func FuzzDecodeMachine(f *testing.F) {
 
 // FuzzMachineUnmarshalJSON unmarshals arbitrary bytes into a Machine, with
 // UnmarshalJSON directly and through encoding/json. Both agree; direct
-// success needs valid JSON; an error wraps ErrInvalidMachine and leaves the
-// machine unchanged; what unmarshals marshals to a document that
+// success needs valid JSON; an error wraps ErrInvalidMachine, is at most
+// jsonMaxError bytes long and leaves the machine unchanged; what
+// unmarshals marshals to a document that
 // unmarshals to the same machine, and, if it validates, serializes to a
 // string that parses to it.
 func FuzzMachineUnmarshalJSON(f *testing.F) {
@@ -110,6 +111,9 @@ func FuzzMachineUnmarshalJSON(f *testing.F) {
 		if err != nil {
 			if !errors.Is(err, ErrInvalidMachine) {
 				t.Fatalf("error %q does not wrap ErrInvalidMachine", err)
+			}
+			if n := len(err.Error()); n > jsonMaxError {
+				t.Fatalf("the error takes %d bytes, more than %d: %.200q", n, jsonMaxError, err)
 			}
 			if !reflect.DeepEqual(m, *testMachine()) {
 				t.Fatalf("a failed UnmarshalJSON changed the machine to %v", &m)

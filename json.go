@@ -8,9 +8,9 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // This file holds the JSON form of machines: the one serde_json gives the
@@ -65,10 +65,23 @@ func (m Machine) MarshalJSON() ([]byte, error) { return marshalJSON(&m) }
 // member given twice. The error wraps ErrInvalidMachine and gives the path
 // to the problem, such as states[3].transitions[PaddingSent][1].
 //
+// The syntax is encoding/json's: invalid UTF-8 may occur in strings, and
+// nothing may follow the value but white space. A syntax error is reported
+// ahead of any problem with the machine, with the offset of the byte at
+// fault. Nesting deeper than 32 levels is an error (a machine needs 8),
+// and so is a member name longer than 256 bytes, quotes included (the
+// longest name of the JSON form takes 146 with every character escaped),
+// as soon as it is read.
+//
 // UnmarshalJSON does not validate the machine: call Validate for that. It
 // only rejects more than StateMax states, which no valid machine has, at
 // the first state too many. On error m is left unchanged. As encoding/json
 // asks of unmarshalers, a JSON null leaves m unchanged and is not an error.
+//
+// Memory follows what the document holds, not what it claims: the document
+// is read in place, only the values returned are built, and an error quotes
+// at most 40 bytes of any string or number of the document, so that it
+// stays short whatever the input.
 func (m *Machine) UnmarshalJSON(data []byte) error { return unmarshalStruct(data, m) }
 
 // MarshalJSON returns the JSON form of the state: an object with the members
@@ -293,52 +306,68 @@ func marshalJSON(p any) ([]byte, error) {
 // marshalAction returns the tagged JSON form of a.
 func marshalAction(a Action) ([]byte, error) { return marshalJSON(&a) }
 
-// unmarshalJSON checks that data is one JSON value and hands a reader of it
-// to decode, unless it is null. Errors wrap ErrInvalidMachine.
-func unmarshalJSON(data []byte, decode func(r *jsonReader) error) error {
-	err := checkJSON(data)
-	if err == nil {
-		r := &jsonReader{jsonScanner: jsonScanner{data: data}}
-		if !r.null() {
-			err = decode(r)
-		}
+// unmarshalJSON hands a reader of data to decode, unless data is null, and
+// then reads the rest of the document. The first problem with the syntax
+// (see jsonReader) is the error, ahead of whatever decode reports. Errors
+// wrap ErrInvalidMachine. It reports whether decode read a value that is
+// to be kept.
+func unmarshalJSON(data []byte, decode func(r *jsonReader) error) (bool, error) {
+	r := newJSONReader(data)
+	null := r.null()
+	var err error
+	if !null {
+		err = r.attempt(func() error { return decode(r) })
+	}
+	if e := r.finish(); e != nil {
+		err = e
 	}
 	if err != nil {
-		return invalid(atRoot(err))
+		return false, invalid(atRoot(err))
 	}
-	return nil
+	return !null, nil
 }
 
 // unmarshalStruct decodes the object form of a struct into *dst, leaving
 // *dst alone on error.
 func unmarshalStruct[T any, P structPtr[T]](data []byte, dst P) error {
-	return unmarshalJSON(data, func(r *jsonReader) error {
-		var t T
-		if err := decodeObject(r, P(&t).jsonFields()); err != nil {
-			return err
-		}
-		*dst = t
-		return nil
+	var t T
+	ok, err := unmarshalJSON(data, func(r *jsonReader) error {
+		return decodeObject(r, P(&t).jsonFields())
 	})
+	if ok {
+		*dst = t
+	}
+	return err
 }
 
 // unmarshalAction decodes the tagged form of an action of type T into *dst.
 func unmarshalAction[T Action](data []byte, dst *T) error {
-	return unmarshalJSON(data, func(r *jsonReader) error {
+	var t T
+	ok, err := unmarshalJSON(data, func(r *jsonReader) error {
 		var a Action
 		if err := decodeTagged(r, actionVariants, &a); err != nil {
 			return err
 		}
-		t, ok := a.(T)
-		if !ok {
-			return fmt.Errorf("got a %v action, want %v", a.actionKind(), (*dst).actionKind())
+		var isT bool
+		if t, isT = a.(T); !isT {
+			return fmt.Errorf("got a %v action, want %v", a.actionKind(), t.actionKind())
 		}
-		*dst = t
 		return nil
 	})
+	if ok {
+		*dst = t
+	}
+	return err
 }
 
 // Encoding.
+//
+// The writer appends to a byte slice itself rather than through a
+// jsontext.Encoder: every name it writes is a known ASCII identifier that
+// needs no escaping, and the numbers must look as serde_json writes them
+// (see appendFloat), which jsontext's formatting does not (it writes
+// 20000.0 as 20000 and 1e-6 as 0.000001), so an encoder would only add a
+// check of output that is valid by construction.
 
 // appendValue appends the JSON form of the value p points to.
 func appendValue(b []byte, p any) ([]byte, error) {
@@ -561,7 +590,7 @@ func decodeValue(r *jsonReader, p any) error {
 	case *uint64:
 		*p, err = r.uint64()
 	case *float64:
-		*p, err = r.float64()
+		*p, err = r.float(64)
 	case *Timer:
 		err = decodeUnitVariant(r, timerNames, p)
 	case *Operation:
@@ -607,16 +636,17 @@ func decodeObject(r *jsonReader, fields []jsonField) error {
 	if r.peek() != '{' {
 		return r.typeError("an object")
 	}
+	r.open()
 	var given uint64 // bit i is set once fields[i] has been read
 	// failed is the first field, in the order of fields, whose value did
 	// not decode, and err says why.
 	failed, err := len(fields), error(nil)
 	for r.more() {
-		key := r.key()
+		key := r.name()
 		i := fieldIndex(fields, key)
 		switch {
 		case i < 0:
-			return fmt.Errorf("unknown field %q, want one of %s", key, nameList(fields, jsonField.fieldName))
+			return fmt.Errorf("unknown field %s, want one of %s", quoteClip(key), nameList(fields, jsonField.fieldName))
 		case given&(1<<i) != 0:
 			return fmt.Errorf("field %q given more than once", key)
 		}
@@ -675,7 +705,7 @@ func decodeUnitVariant[T ~uint8](r *jsonReader, names []string, dst *T) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("unknown variant %q, want one of %s", s, strings.Join(names, ", "))
+	return fmt.Errorf("unknown variant %s, want one of %s", quoteClip(s), strings.Join(names, ", "))
 }
 
 // decodeTagged decodes an externally tagged value of one of the variants:
@@ -687,11 +717,12 @@ func decodeTagged[T any](r *jsonReader, variants []structVariant, dst *T) error 
 	if r.peek() != '{' {
 		return r.typeError(want)
 	}
+	r.open()
 	var v any
 	var err error
 	n := 0
 	for ; r.more(); n++ {
-		key := r.key()
+		key := r.name()
 		if n == 0 {
 			v, err = decodeVariant(r, variants, key)
 		} else {
@@ -725,8 +756,9 @@ func decodeVariant(r *jsonReader, variants []structVariant, name []byte) (any, e
 		}
 		return v, nil
 	}
+	err := fmt.Errorf("unknown variant %s, want one of %s", quoteClip(name), nameList(variants, structVariant.variantName))
 	r.skip()
-	return nil, fmt.Errorf("unknown variant %q, want one of %s", name, nameList(variants, structVariant.variantName))
+	return nil, err
 }
 
 func (f jsonField) fieldName() string       { return f.name }
@@ -749,6 +781,7 @@ func decodeArray(r *jsonReader, length int, label func(i int) string, elem func(
 	if r.peek() != '[' {
 		return r.typeError("an array")
 	}
+	r.open()
 	var err error
 	n := 0
 	for ; r.more(); n++ {
@@ -863,11 +896,11 @@ func decodeTrans(r *jsonReader) (Trans, error) {
 			t.State = uint32(target)
 			return nil
 		}
-		p, err := r.float32()
+		p, err := r.float(32)
 		if err != nil {
 			return fmt.Errorf("probability: %w", err)
 		}
-		t.Probability = p
+		t.Probability = float32(p)
 		return nil
 	})
 	return t, err
@@ -910,298 +943,193 @@ func within(seg string, err error) error {
 
 // Reading JSON.
 //
-// A document is read in two passes over its bytes, neither of which
-// allocates for the document's structure. checkJSON finds syntax errors
-// first, so that they are reported ahead of any problem with the machine
-// they occur after; then the decoders read the values through a jsonReader,
-// which can rely on the syntax being valid.
+// A jsontext.Decoder reads the document in one pass, in place, allocating
+// nothing for its structure or its strings, and checks its syntax as it
+// goes. The decoders read the values they decode through a jsonReader,
+// which also reads whatever they skip and, at the end, the rest of the
+// document, so that every byte is checked. The first problem with the
+// syntax stops the reading and is the error, ahead of any problem with the
+// machine, as if the syntax had been checked first.
 
 // maxJSONDepth bounds the nesting of a document. The deepest member of a
 // machine sits 8 levels down; the bound only keeps hostile input from
-// recursing without end.
+// nesting without end.
 const maxJSONDepth = 32
 
-// checkJSON reports the first reason data is not exactly one JSON value:
-// a syntax error, with the message encoding/json gives for it, the end of
-// the input inside the value (io.ErrUnexpectedEOF), nesting deeper than
-// maxJSONDepth, or a second value after the first. Like encoding/json, it
-// lets invalid UTF-8 pass inside strings (see unquote).
-func checkJSON(data []byte) error {
-	s := jsonScanner{data: data}
-	if err := s.value(0); err != nil {
-		return err
-	}
-	// Anything after the value is an error. If it is a scalar, a syntax
-	// error in it is the one reported.
-	b := s.peek()
-	if s.pos == len(data) {
-		return nil
-	}
-	if b != '[' && b != '{' {
-		if err := s.value(0); err != nil {
-			return err
-		}
-	}
-	return errors.New("more than one value")
-}
+// maxJSONName bounds the length of a member name in a document, quotes
+// included. The longest name of the JSON form, allowed_blocked_microsec,
+// takes 146 bytes with every character escaped (\u0061), so a longer name
+// is unknown wherever it is, and is rejected at once: jsontext would copy
+// the names of the members a syntax error sits in into the error's path,
+// several times over (about 8 times the names in all).
+const maxJSONName = 256
 
-// jsonScanner moves through a document value by value, checking its
-// syntax. pos is the offset of the next byte.
-type jsonScanner struct {
-	data []byte
-	pos  int
-}
-
-// cur returns the byte at pos, or 0 at the end of the input.
-func (s *jsonScanner) cur() byte {
-	if s.pos < len(s.data) {
-		return s.data[s.pos]
-	}
-	return 0
-}
-
-// peek skips whitespace and returns the byte after it, or 0 at the end of
-// the input.
-func (s *jsonScanner) peek() byte {
-	for s.pos < len(s.data) && isSpace(s.data[s.pos]) {
-		s.pos++
-	}
-	return s.cur()
-}
-
-// fail reports the byte at pos as out of place, context saying where, or
-// the end of the input if there is no byte there.
-func (s *jsonScanner) fail(context string) error {
-	if s.pos >= len(s.data) {
-		return io.ErrUnexpectedEOF
-	}
-	return fmt.Errorf("invalid character %s %s", quoteChar(s.data[s.pos]), context)
-}
-
-// value checks the next value, depth levels down.
-func (s *jsonScanner) value(depth int) error {
-	switch b := s.peek(); {
-	case b == '[' || b == '{':
-		if depth >= maxJSONDepth {
-			return fmt.Errorf("nested more than %d levels deep", maxJSONDepth)
-		}
-		s.pos++
-		if b == '[' {
-			return s.array(depth)
-		}
-		return s.object(depth)
-	case b == '"':
-		return s.string()
-	case b == '-' || isDigit(b):
-		return s.number()
-	case b == 't':
-		return s.literal("true")
-	case b == 'f':
-		return s.literal("false")
-	case b == 'n':
-		return s.literal("null")
-	}
-	return s.fail("looking for beginning of value")
-}
-
-// array checks the rest of an array after its '[', depth levels down.
-func (s *jsonScanner) array(depth int) error {
-	if s.peek() == ']' {
-		s.pos++
-		return nil
-	}
-	for {
-		if err := s.value(depth + 1); err != nil {
-			return err
-		}
-		switch s.peek() {
-		case ',':
-			s.pos++
-		case ']':
-			s.pos++
-			return nil
-		default:
-			return s.fail("after array element")
-		}
-	}
-}
-
-// object checks the rest of an object after its '{', depth levels down.
-func (s *jsonScanner) object(depth int) error {
-	if s.peek() == '}' {
-		s.pos++
-		return nil
-	}
-	for {
-		if s.peek() != '"' {
-			return s.fail("looking for beginning of object key string")
-		}
-		if err := s.string(); err != nil {
-			return err
-		}
-		if s.peek() != ':' {
-			return s.fail("after object key")
-		}
-		s.pos++
-		if err := s.value(depth + 1); err != nil {
-			return err
-		}
-		switch s.peek() {
-		case ',':
-			s.pos++
-		case '}':
-			s.pos++
-			return nil
-		default:
-			return s.fail("after object key:value pair")
-		}
-	}
-}
-
-// string checks a string, from its opening quote.
-func (s *jsonScanner) string() error {
-	for s.pos++; ; s.pos++ {
-		switch b := s.cur(); {
-		case b == '"':
-			s.pos++
-			return nil
-		case b == '\\':
-			s.pos++
-			switch s.cur() {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				for range 4 {
-					s.pos++
-					if !isHexDigit(s.cur()) {
-						return s.fail(`in \u hexadecimal character escape`)
-					}
-				}
-			default:
-				return s.fail("in string escape code")
-			}
-		case b < ' ': // the end of the input included
-			return s.fail("in string literal")
-		}
-	}
-}
-
-// number checks a number: no leading zeros, no '+' sign, and digits on
-// both sides of a decimal point.
-func (s *jsonScanner) number() error {
-	if s.cur() == '-' {
-		s.pos++
-	}
-	switch b := s.cur(); {
-	case b == '0':
-		s.pos++
-	case isDigit(b):
-		s.digits()
-	default:
-		return s.fail("in numeric literal")
-	}
-	if s.cur() == '.' {
-		s.pos++
-		if !isDigit(s.cur()) {
-			return s.fail("after decimal point in numeric literal")
-		}
-		s.digits()
-	}
-	if b := s.cur(); b == 'e' || b == 'E' {
-		s.pos++
-		if b := s.cur(); b == '+' || b == '-' {
-			s.pos++
-		}
-		if !isDigit(s.cur()) {
-			return s.fail("in exponent of numeric literal")
-		}
-		s.digits()
-	}
-	return nil
-}
-
-// digits skips decimal digits.
-func (s *jsonScanner) digits() {
-	for isDigit(s.cur()) {
-		s.pos++
-	}
-}
-
-// literal checks the literal word (true, false or null).
-func (s *jsonScanner) literal(word string) error {
-	for i := range len(word) {
-		if s.cur() != word[i] {
-			return s.fail(fmt.Sprintf("in literal %s (expecting %s)", word, quoteChar(word[i])))
-		}
-		s.pos++
-	}
-	return nil
-}
-
-func isSpace(b byte) bool    { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
-func isDigit(b byte) bool    { return '0' <= b && b <= '9' }
-func isHexDigit(b byte) bool { return isDigit(b) || 'a' <= b && b <= 'f' || 'A' <= b && b <= 'F' }
-
-// quoteChar quotes a byte for a syntax error as encoding/json does: in
-// single quotes, escaped as in a Go string but for the quotes themselves,
-// and a byte from 0x80 up taken as the rune of that number.
-func quoteChar(b byte) string {
-	switch b {
-	case '\'':
-		return `'\''`
-	case '"':
-		return `'"'`
-	}
-	s := strconv.Quote(string(rune(b)))
-	return "'" + s[1:len(s)-1] + "'"
-}
-
-// jsonReader reads the values of a document that checkJSON accepts, so its
-// scanning cannot fail and it checks nothing itself. After a method returns
-// an error, pos may be anywhere inside the value it was reading; attempt
-// moves it past the value.
+// jsonReader reads a document with a jsontext.Decoder. Besides the
+// decoder's syntax errors it rejects nesting deeper than maxJSONDepth and
+// names longer than maxJSONName. After the first such problem, err, it
+// reads nothing more: peek returns 0 and every read gives nothing. After a
+// decoder fails, the reader may be anywhere inside the value it was
+// reading; attempt moves it past the value.
 type jsonReader struct {
-	jsonScanner
+	dec   *jsontext.Decoder
+	err   error   // the first problem with the syntax
 	pairs []Trans // scratch space for decodeTransitions
+}
+
+// newJSONReader returns a reader of data that accepts what encoding/json
+// accepts: invalid UTF-8 and unpaired surrogates pass inside strings (see
+// str), and a name may occur twice in an object. A repeated name is left
+// to the decoders, which reject it where a member means something; the
+// jsontext check for it would keep a copy of every name.
+func newJSONReader(data []byte) *jsonReader {
+	return &jsonReader{dec: jsontext.NewDecoder(bytes.NewBuffer(data),
+		jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))}
+}
+
+// fail records err, from the decoder, as the problem with the syntax, unless
+// there is one already. The end of the input becomes io.ErrUnexpectedEOF,
+// and a syntax error is given with its offset. The JSON pointer that
+// jsontext adds is left out: it names the members the error sits in.
+func (r *jsonReader) fail(err error) {
+	var se *jsontext.SyntacticError
+	switch {
+	case r.err != nil:
+		return
+	case err == io.EOF || errors.As(err, &se) && se.Err == io.ErrUnexpectedEOF:
+		err = io.ErrUnexpectedEOF
+	case se != nil:
+		err = fmt.Errorf("at byte %d: %w", se.ByteOffset, se.Err)
+	}
+	r.err = err
+}
+
+// peek returns the kind of the next token: 'n', 'f', 't', '"', '0' (a
+// number), '{', '}', '[' or ']', without reading it; or 0 if there is none
+// to read.
+func (r *jsonReader) peek() jsontext.Kind {
+	if r.err != nil {
+		return 0
+	}
+	k := r.dec.PeekKind()
+	if k == 0 { // the next read reports why
+		_, err := r.dec.ReadToken()
+		r.fail(err)
+	}
+	return k
+}
+
+// read reads the next token: a literal or a closing bracket.
+func (r *jsonReader) read() {
+	if r.err == nil {
+		if _, err := r.dec.ReadToken(); err != nil {
+			r.fail(err)
+		}
+	}
+}
+
+// open reads the bracket that opens an array or an object.
+func (r *jsonReader) open() {
+	if r.err == nil && r.dec.StackDepth() == maxJSONDepth {
+		r.err = fmt.Errorf("nested more than %d levels deep", maxJSONDepth)
+	}
+	r.read()
+}
+
+// text reads the next value, a scalar, and returns its text, which holds
+// until the next read.
+func (r *jsonReader) text() []byte {
+	if r.err != nil {
+		return nil
+	}
+	v, err := r.dec.ReadValue()
+	if err != nil {
+		r.fail(err)
+	}
+	return v
+}
+
+// skip reads past the next value, token by token, checking it as the
+// decoders' own reads do.
+func (r *jsonReader) skip() {
+	depth := r.dec.StackDepth()
+	for {
+		switch in, n := r.dec.StackIndex(r.dec.StackDepth()); r.peek() {
+		case 0:
+			return
+		case '[', '{':
+			r.open()
+		case ']', '}':
+			r.read()
+		default:
+			if in == '{' && n%2 == 0 {
+				r.name()
+			} else {
+				r.text()
+			}
+		}
+		if r.err != nil || r.dec.StackDepth() <= depth {
+			return
+		}
+	}
+}
+
+// finish reads the rest of the document, after the value, or what is left
+// of it, and returns the first problem with the syntax, if any: nothing but
+// white space may follow the value.
+func (r *jsonReader) finish() error {
+	for r.err == nil && r.dec.StackDepth() > 0 {
+		r.close()
+	}
+	if r.err == nil {
+		switch _, err := r.dec.ReadToken(); err {
+		case io.EOF:
+		case nil:
+			r.err = errors.New("more than one value")
+		default:
+			r.fail(err)
+		}
+	}
+	return r.err
+}
+
+// close reads the rest of the array or object the reader is in, and its
+// closing bracket.
+func (r *jsonReader) close() {
+	for r.more() {
+		r.skip()
+	}
 }
 
 // attempt calls decode to read the next value. If decode fails, attempt
 // moves past the value, so that reading can go on after it, and returns the
 // error.
 func (r *jsonReader) attempt(decode func() error) error {
-	start := r.pos
+	depth, start := r.dec.StackDepth(), r.dec.InputOffset()
 	err := decode()
-	if err != nil {
-		r.pos = start
+	if err == nil {
+		return nil
+	}
+	for r.err == nil && r.dec.StackDepth() > depth { // each array or object left open
+		r.close()
+	}
+	if r.dec.InputOffset() == start { // decode read nothing
 		r.skip()
 	}
 	return err
 }
 
-// more is called at the start of an array or object and after each of its
-// elements or members. It reads the bracket or comma before the next one and
-// reports whether there is one; if not, it reads the closing bracket.
+// more is called after an array or object has been opened and after each
+// of its elements or members. It reports whether one comes next; if not,
+// it reads the closing bracket.
 func (r *jsonReader) more() bool {
-	b := r.peek()
-	r.pos++
-	switch b {
-	case ',':
-		return true
-	case ']', '}':
+	switch r.peek() {
+	case 0:
 		return false
-	}
-	if b := r.peek(); b == ']' || b == '}' { // an empty array or object
-		r.pos++
+	case ']', '}':
+		r.read()
 		return false
 	}
 	return true
-}
-
-// key reads a member name and the colon after it.
-func (r *jsonReader) key() []byte {
-	k := r.str()
-	r.peek()
-	r.pos++
-	return k
 }
 
 // null reads a null, if one comes next, and reports whether it did.
@@ -1209,88 +1137,47 @@ func (r *jsonReader) null() bool {
 	if r.peek() != 'n' {
 		return false
 	}
-	r.pos += len("null")
+	r.read()
 	return true
 }
 
-// skip reads past the next value.
-func (r *jsonReader) skip() {
-	_ = r.value(0) // no error: the document is valid
-}
-
-// token reads the next value and returns its text.
-func (r *jsonReader) token() []byte {
-	r.peek()
-	start := r.pos
-	r.skip()
-	return r.data[start:r.pos]
-}
-
-// str reads a string and returns its value, which is part of the document
-// unless the string has escapes or invalid UTF-8.
-func (r *jsonReader) str() []byte {
-	t := r.token()
-	s := t[1 : len(t)-1]
-	if bytes.IndexByte(s, '\\') >= 0 || !utf8.Valid(s) {
-		return unquote(s)
+// name reads a member name, which must not be longer than maxJSONName, and
+// returns it as str does.
+func (r *jsonReader) name() []byte {
+	t := r.text()
+	if len(t) > maxJSONName {
+		r.err = fmt.Errorf("at byte %d: a name of %d bytes, longer than any field or variant name",
+			r.dec.InputOffset()-int64(len(t)), len(t))
+		return nil
 	}
+	return unquote(t)
+}
+
+// str reads a string and returns its value (see unquote).
+func (r *jsonReader) str() []byte { return unquote(r.text()) }
+
+// unquote returns the value of the string whose text is t as encoding/json
+// decodes it: escapes are replaced, and so are bytes that are not valid
+// UTF-8 and unpaired surrogates, each by U+FFFD. The value is part of t,
+// unless the string has escapes or invalid UTF-8.
+func unquote(t []byte) []byte {
+	if len(t) < 2 { // nothing was read
+		return nil
+	}
+	if s := t[1 : len(t)-1]; bytes.IndexByte(s, '\\') < 0 && utf8.Valid(s) {
+		return s
+	}
+	s, _ := jsontext.AppendUnquote(nil, t) // the error only reports a replacement
 	return s
 }
 
-// numberText returns the text of the next value if that is a number,
-// without reading it, or else nil.
-func (r *jsonReader) numberText() []byte {
-	if b := r.peek(); b != '-' && !isDigit(b) {
+// number reads the next value if it is a number and returns its text, or
+// else reads nothing and returns nil.
+func (r *jsonReader) number() []byte {
+	if r.peek() != '0' {
 		return nil
 	}
-	start := r.pos
-	text := r.token()
-	r.pos = start
-	return text
-}
-
-// unquote returns the value of a string whose text between the quotes is s,
-// as encoding/json decodes it: escapes are replaced, and so are bytes that
-// are not valid UTF-8 and unpaired surrogates, each by U+FFFD.
-func unquote(s []byte) []byte {
-	b := make([]byte, 0, len(s))
-	for len(s) > 0 {
-		switch c := s[0]; {
-		case c == '\\' && s[1] == 'u':
-			r := hex4(s[2:6])
-			s = s[6:]
-			if utf16.IsSurrogate(r) {
-				r2 := rune(-1)
-				if len(s) >= 6 && s[0] == '\\' && s[1] == 'u' {
-					r2 = hex4(s[2:6])
-				}
-				if r = utf16.DecodeRune(r, r2); r != unicode.ReplacementChar {
-					s = s[6:]
-				}
-			}
-			b = utf8.AppendRune(b, r)
-		case c == '\\':
-			b = append(b, unescape[s[1]])
-			s = s[2:]
-		case c < utf8.RuneSelf:
-			b = append(b, c)
-			s = s[1:]
-		default:
-			r, size := utf8.DecodeRune(s)
-			b = utf8.AppendRune(b, r)
-			s = s[size:]
-		}
-	}
-	return b
-}
-
-// unescape maps the byte after a backslash to the byte it stands for.
-var unescape = [256]byte{'"': '"', '\\': '\\', '/': '/', 'b': '\b', 'f': '\f', 'n': '\n', 'r': '\r', 't': '\t'}
-
-// hex4 returns the value of four hexadecimal digits.
-func hex4(s []byte) rune {
-	v, _ := strconv.ParseUint(string(s), 16, 32) // checkJSON has seen the digits
-	return rune(v)
+	return r.text()
 }
 
 // typeError reports that the next value is not what was wanted, naming the
@@ -1303,31 +1190,41 @@ func (r *jsonReader) typeError(want string) error {
 	case '[':
 		got = "an array"
 	case '"':
-		got = "the string " + strconv.Quote(clip(string(r.str())))
-	case 't', 'f', 'n':
-		got = string(r.token())
+		got = "the string " + quoteClip(r.str())
+	case '0':
+		got = "the number " + clip(r.text())
 	default:
-		got = "the number " + clip(string(r.token()))
+		got = string(r.text()) // true, false or null, or nothing
 	}
 	return fmt.Errorf("got %s, want %s", got, want)
 }
 
-// clip shortens a long string or number for an error message.
-func clip(s string) string {
+// clip returns s, a string's value or a number's text, for an error
+// message: as it is if short, else cut after at most 40 bytes, at the start
+// of a character, and followed by "...".
+func clip(s []byte) string {
 	const maxLen = 40
 	if len(s) <= maxLen {
-		return s
+		return string(s)
 	}
-	return s[:maxLen] + "..."
+	n := maxLen
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return string(s[:n]) + "..."
 }
+
+// quoteClip returns s, a string's value, clipped and quoted for an error
+// message.
+func quoteClip(s []byte) string { return strconv.Quote(clip(s)) }
 
 func (r *jsonReader) boolean() (bool, error) {
 	switch r.peek() {
 	case 't':
-		r.pos += len("true")
+		r.read()
 		return true, nil
 	case 'f':
-		r.pos += len("false")
+		r.read()
 		return false, nil
 	}
 	return false, r.typeError("true or false")
@@ -1337,43 +1234,28 @@ func (r *jsonReader) boolean() (bool, error) {
 // exponent, as serde_json requires of a u64.
 func (r *jsonReader) uint64() (uint64, error) {
 	const want = "an integer from 0 to 18446744073709551615"
-	text := r.numberText()
+	text := r.number()
 	if text == nil {
 		return 0, r.typeError(want)
 	}
 	v, err := strconv.ParseUint(string(text), 10, 64)
 	if err != nil {
-		return 0, r.typeError(want)
+		return 0, fmt.Errorf("got the number %s, want %s", clip(text), want)
 	}
-	r.pos += len(text)
 	return v, nil
 }
 
-// float64 reads a number, rounded to the nearest float64. A number beyond
-// the float64 range is an error, as in serde_json.
-func (r *jsonReader) float64() (float64, error) {
-	text := r.numberText()
+// float reads a number rounded to the nearest float64. A number beyond the
+// range of a float of bitSize bits (64, or 32) is an error, as in
+// serde_json, which reads an f32 as a float64 first, as float does.
+func (r *jsonReader) float(bitSize int) (float64, error) {
+	text := r.number()
 	if text == nil {
 		return 0, r.typeError("a number")
 	}
 	v, err := strconv.ParseFloat(string(text), 64)
-	if err != nil {
-		return 0, fmt.Errorf("the number %s is out of the float64 range", clip(string(text)))
+	if err != nil || bitSize == 32 && math.Abs(v) > math.MaxFloat32 {
+		return 0, fmt.Errorf("the number %s is out of the float%d range", clip(text), bitSize)
 	}
-	r.pos += len(text)
 	return v, nil
-}
-
-// float32 reads a number as the reference reads an f32: rounded to a float64
-// first, then to a float32. A number beyond the float32 range is an error.
-func (r *jsonReader) float32() (float32, error) {
-	text := r.numberText()
-	v, err := r.float64()
-	if err != nil {
-		return 0, err
-	}
-	if math.Abs(v) > math.MaxFloat32 {
-		return 0, fmt.Errorf("the number %s is out of the float32 range", clip(string(text)))
-	}
-	return float32(v), nil
 }

@@ -3,6 +3,7 @@ package maybenot
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"math"
 	"reflect"
@@ -281,7 +282,7 @@ func TestUnmarshalJSONErrors(t *testing.T) {
 		{`{"Geometric":{"probability":0.3}}`, `{"Geometric":[0.3]}`, `json: states[2].counter[B].dist.dist.Geometric: got an array, want an object`},
 		{`]}]}`, `]}]}{}`, `json: more than one value`},
 		{`]}]}`, `]}]`, `json: unexpected EOF`},
-		{`"states":[`, `"states":[,`, `json: invalid character ','`},
+		{`"states":[`, `"states":[,`, `json: at byte 136: invalid character ',' at start of value`},
 	} {
 		if n := strings.Count(testMachineJSON, tc.old); n != 1 {
 			t.Fatalf("%q occurs %d times in testMachineJSON", tc.old, n)
@@ -301,35 +302,58 @@ func TestUnmarshalJSONBadDocuments(t *testing.T) {
 	checkUnmarshalError(t, deep, `json: nested more than 32 levels deep`)
 	deep = `{"states":` + strings.Repeat(`{"a":`, 100) + `1` + strings.Repeat(`}`, 101)
 	checkUnmarshalError(t, deep, `json: nested more than 32 levels deep`)
+	deep = strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth)
+	checkUnmarshalError(t, deep, `json: got an array, want an object`)
+	deep = "[" + deep + "]"
+	checkUnmarshalError(t, deep, `json: nested more than 32 levels deep`)
+
+	// A name is at most maxJSONName bytes long, quotes included, and the
+	// longest of the JSON form fits with every character escaped.
+	long := strings.Repeat("x", maxJSONName-2)
+	checkUnmarshalError(t, `{"`+long+`":1}`, `json: unknown field "`+long[:40]+`...", want one of`)
+	checkUnmarshalError(t, `{"`+long+`x":1}`, `json: at byte 1: a name of 257 bytes, longer than any field or variant name`)
+	var escaped strings.Builder
+	for _, c := range "allowed_blocked_microsec" {
+		fmt.Fprintf(&escaped, `\u%04x`, c)
+	}
+	if n := escaped.Len() + 2; n > maxJSONName {
+		t.Fatalf("allowed_blocked_microsec takes %d bytes escaped, more than maxJSONName", n)
+	}
+	doc := strings.Replace(testMachineJSON, `"allowed_blocked_microsec"`, `"`+escaped.String()+`"`, 1)
+	var m Machine
+	if err := m.UnmarshalJSON([]byte(doc)); err != nil || !reflect.DeepEqual(&m, testMachine()) {
+		t.Errorf("the machine with an escaped name: %v", err)
+	}
 }
 
 func TestUnmarshalJSONSyntax(t *testing.T) {
-	// The syntax errors encoding/json finds, with its messages.
+	// The syntax errors encoding/json finds, with jsontext's messages and
+	// the offset of the byte at fault.
 	for _, tc := range []struct{ doc, want string }{
-		{`{"a":1,}`, `json: invalid character '}' looking for beginning of object key string`},
-		{`{1:2}`, `json: invalid character '1' looking for beginning of object key string`},
-		{`{"a" 1}`, `json: invalid character '1' after object key`},
-		{`{"a":1 "b":2}`, `json: invalid character '"' after object key:value pair`},
-		{`{"a":}`, `json: invalid character '}' looking for beginning of value`},
-		{`[1,]`, `json: invalid character ']' looking for beginning of value`},
-		{`[1 2]`, `json: invalid character '2' after array element`},
-		{`[1}`, `json: invalid character '}' after array element`},
-		{`[01]`, `json: invalid character '1' after array element`},
-		{`[+1]`, `json: invalid character '+' looking for beginning of value`},
-		{`[-]`, `json: invalid character ']' in numeric literal`},
-		{`[1.]`, `json: invalid character ']' after decimal point in numeric literal`},
-		{`[.5]`, `json: invalid character '.' looking for beginning of value`},
-		{`[1e+]`, `json: invalid character ']' in exponent of numeric literal`},
-		{`[NaN]`, `json: invalid character 'N' looking for beginning of value`},
-		{`[nul]`, `json: invalid character ']' in literal null (expecting 'l')`},
-		{`[True]`, `json: invalid character 'T' looking for beginning of value`},
-		{"[\"a\tb\"]", `json: invalid character '\t' in string literal`},
-		{`["\x"]`, `json: invalid character 'x' in string escape code`},
-		{`["\u12g4"]`, `json: invalid character 'g' in \u hexadecimal character escape`},
-		{`['a']`, `json: invalid character '\'' looking for beginning of value`},
-		{"\xef\xbb\xbf{}", `json: invalid character 'ï' looking for beginning of value`},
-		{"{}\x00", `json: invalid character '\x00' looking for beginning of value`},
-		{`{} ]`, `json: invalid character ']' looking for beginning of value`},
+		{`{"a":1,}`, `json: at byte 6: invalid character ',' at start of value`},
+		{`{1:2}`, `json: at byte 1: object member name must be a string`},
+		{`{"a" 1}`, `json: at byte 5: invalid character '1' after object name (expecting ':')`},
+		{`{"a":1 "b":2}`, `json: at byte 7: invalid character '"' after object value (expecting ',' or '}')`},
+		{`{"a":}`, `json: at byte 5: missing value after object name`},
+		{`[1,]`, `json: at byte 2: invalid character ',' at start of value`},
+		{`[1 2]`, `json: at byte 3: invalid character '2' after array element (expecting ',' or ']')`},
+		{`[1}`, `json: at byte 2: invalid character '}' after array element (expecting ',' or ']')`},
+		{`[01]`, `json: at byte 2: invalid character '1' after array element (expecting ',' or ']')`},
+		{`[+1]`, `json: at byte 1: invalid character '+' at start of value`},
+		{`[-]`, `json: at byte 2: invalid character ']' in number (expecting digit)`},
+		{`[1.]`, `json: at byte 3: invalid character ']' in number (expecting digit)`},
+		{`[.5]`, `json: at byte 1: invalid character '.' at start of value`},
+		{`[1e+]`, `json: at byte 4: invalid character ']' in number (expecting digit)`},
+		{`[NaN]`, `json: at byte 1: invalid character 'N' at start of value`},
+		{`[nul]`, `json: at byte 4: invalid character ']' in literal null (expecting 'l')`},
+		{`[True]`, `json: at byte 1: invalid character 'T' at start of value`},
+		{"[\"a\tb\"]", `json: at byte 3: invalid character '\t' in string (expecting non-control character)`},
+		{`["\x"]`, "json: at byte 2: invalid escape sequence `\\x` in string"},
+		{`["\u12g4"]`, "json: at byte 2: invalid escape sequence `\\u12g4` in string"},
+		{`['a']`, `json: at byte 1: invalid character '\'' at start of value`},
+		{"\xef\xbb\xbf{}", `json: at byte 0: invalid character '\ufeff' at start of value`},
+		{"{}\x00", `json: at byte 2: invalid character '\x00' at start of value`},
+		{`{} ]`, `json: at byte 3: invalid character ']' at start of value`},
 		{`{} 1`, `json: more than one value`},
 		{`null null`, `json: more than one value`},
 		{`{"a":[1,"b`, `json: unexpected EOF`},
@@ -418,6 +442,14 @@ func TestUnmarshalJSONLenient(t *testing.T) {
 	want.States[0].Transitions[PaddingSent] = []Trans{{0, 0.167}, {StateEnd, 0.397}}
 	if !reflect.DeepEqual(m, want) {
 		t.Errorf("got  %v\nwant %v", &m, &want)
+	}
+
+	// White space may come anywhere between tokens, however much of it.
+	spaced := strings.NewReplacer("{", "{ \n\t\r"+strings.Repeat(" ", 2*maxJSONName),
+		",", ","+strings.Repeat("\n", 2*maxJSONName), ":", strings.Repeat("\t", maxJSONName)+":").Replace(testMachineJSON)
+	m = Machine{}
+	if err := m.UnmarshalJSON([]byte(spaced)); err != nil || !reflect.DeepEqual(&m, testMachine()) {
+		t.Errorf("testMachineJSON with white space: %v", err)
 	}
 
 	// null leaves the machine as it is, as encoding/json asks.

@@ -10,6 +10,7 @@ require (
 )
 
 require (
+	github.com/go-json-experiment/json v0.0.0-20250813024750-ebf49471dced // indirect
 	github.com/google/btree v1.1.2 // indirect
 	github.com/klauspost/compress v1.19.0 // indirect
 	golang.org/x/net v0.39.0 // indirect
