@@ -141,8 +141,8 @@ func parseRange(key string) (bin, error) {
 // probabilities sum to less than u. In the bin, a range min == max gives
 // min without a draw, and any other gives min + (max-min)·v for one more
 // uniform draw v, as rand 0.9's random_range does. The milliseconds are
-// then truncated to whole microseconds, as the reference does (so 2.3 ms
-// gives 2299 µs). A BinDist of one bin draws no u, and the zero BinDist
+// then truncated to whole microseconds, as the reference does (so 1.001 ms,
+// 1000.9999999999999 µs in float64, gives 1000 µs). A BinDist of one bin draws no u, and the zero BinDist
 // draws nothing and gives 0.
 func (d BinDist) Sample(rng rand.Source) time.Duration {
 	if len(d.bins) == 0 {
