@@ -60,7 +60,7 @@ func TestRefSimplePadMachine(t *testing.T) {
 }
 
 // blockEvery5 waits 5 µs, blocks for 5 µs, and repeats forever.
-func blockEvery5(t *testing.T) maybenot.Machine {
+func blockEvery5(t testing.TB) maybenot.Machine {
 	return mustMachine(t, 0, 0, 0, 0,
 		state(nil, ns, 1),
 		state(maybenot.BlockOutgoing{Timeout: uni(5), Duration: uni(5)}, be, 1))
@@ -91,7 +91,7 @@ func TestRefBothBlockMachine(t *testing.T) {
 
 // blockThenPad blocks for 10 µs after 5 µs, then pads three times 1 µs
 // apart, with the given bypass flags.
-func blockThenPad(t *testing.T, blockBypass, padBypass bool) maybenot.Machine {
+func blockThenPad(t testing.TB, blockBypass, padBypass bool) maybenot.Machine {
 	limit := uni(3)
 	return mustMachine(t, 0, 0, 0, 0,
 		state(nil, ns, 1),
@@ -133,7 +133,7 @@ func TestRefBypassMachine(t *testing.T) {
 
 // constantRate blocks for 1000 µs after 1 µs and then pads every 2 µs,
 // limit times.
-func constantRate(t *testing.T, bypass, replace bool, limit float64) maybenot.Machine {
+func constantRate(t testing.TB, bypass, replace bool, limit float64) maybenot.Machine {
 	l := uni(limit)
 	return mustMachine(t, 0, 0, 0, 0,
 		state(nil, ns, 1),
@@ -189,7 +189,7 @@ func TestRefBypassReplaceMachine(t *testing.T) {
 // timerMachine starts a timer of first µs after a packet is sent; when
 // it ends it sets it to second µs (with replace, or not; second < 0: no
 // second timer), then pads 1 µs later.
-func timerMachine(t *testing.T, first, second float64, replace bool) maybenot.Machine {
+func timerMachine(t testing.TB, first, second float64, replace bool) maybenot.Machine {
 	pad := state(maybenot.SendPadding{Timeout: uni(1)})
 	if second < 0 {
 		return mustMachine(t, 0, 0, 0, 0,
@@ -394,7 +394,7 @@ func TestRefNetworkBottleneck(t *testing.T) {
 // ratio3 blocks all outgoing traffic after the first packet, for as long
 // as blocking may last, bypassably, and then sends one packet for every
 // three received: a queued one if any, else padding.
-func ratio3(t *testing.T) maybenot.Machine {
+func ratio3(t testing.TB) maybenot.Machine {
 	const maxSampledBlockDuration = 24 * 60 * 60 * 1e6
 	states := []maybenot.State{
 		state(nil, tsn, 1),
@@ -462,7 +462,7 @@ func TestRefBlockingPacketReordering(t *testing.T) {
 
 // blockingMachine blocks bypassably at once for the given time, then
 // pads with bypass and replace after the given time.
-func blockingMachine(t *testing.T, block, pad time.Duration) maybenot.Machine {
+func blockingMachine(t testing.TB, block, pad time.Duration) maybenot.Machine {
 	return mustMachine(t, 0, 0, 0, 0,
 		state(nil, ns, 1),
 		state(maybenot.BlockOutgoing{Bypass: true, Timeout: uni(0), Duration: uni(float64(block / us))}, bb, 2),
