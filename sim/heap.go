@@ -31,8 +31,9 @@ func (e *simEvent) bypass() bool  { return e.flags&fBypass != 0 }
 func (e *simEvent) replace() bool { return e.flags&fReplace != 0 }
 
 // rank orders the events that happen at the same time: tunnel before
-// normal before padding, sent before received, begin before end.
-var rank = [maybenot.NumEvents]uint8{
+// normal before padding, sent before received, begin before end. (It has
+// a place for every uint8 so that looking up needs no bounds check.)
+var rank = [256]uint8{
 	maybenot.TunnelSent:    0,
 	maybenot.NormalSent:    1,
 	maybenot.PaddingSent:   2,

@@ -99,6 +99,36 @@ type runner struct {
 	ppsDelay       time.Duration // added per packet beyond the limit
 	pending        eventHeap     // aggregate delays, by time
 	err            error
+
+	// The earliest scheduled action and internal timer of both sides.
+	actions, timers earliest
+
+	// nowTime is the frameworks' time for now.
+	nowTime time.Time
+}
+
+// earliest caches the earliest of a set of times that changes one time at
+// a time: lowering a time, or adding one, keeps it; changing or removing
+// the earliest one invalidates it.
+type earliest struct {
+	at    time.Duration // never: none
+	valid bool
+}
+
+// set notes that a time was set to at, replacing old if wasSet.
+func (c *earliest) set(wasSet bool, old, at time.Duration) {
+	if wasSet && old == c.at {
+		c.valid = false
+	} else if at < c.at {
+		c.at = at
+	}
+}
+
+// clear notes that the time old was removed.
+func (c *earliest) clear(old time.Duration) {
+	if old == c.at {
+		c.valid = false
+	}
 }
 
 func (r *runner) side(client bool) *side {
@@ -151,7 +181,7 @@ func Run(client, server []maybenot.Machine, t *Trace, o Options) ([]Event, error
 	case len(client) > math.MaxInt32 || len(server) > math.MaxInt32:
 		return nil, fmt.Errorf("%w: too many machines", ErrInvalidOptions)
 	}
-	r := &runner{now: t.start, netDelay: o.Network.Delay, ppsLimit: o.Network.PacketsPerSecond}
+	r := &runner{now: t.start, nowTime: epoch.Add(t.start), netDelay: o.Network.Delay, ppsLimit: o.Network.PacketsPerSecond}
 	if r.ppsLimit == 0 {
 		r.ppsLimit = t.maxPPS
 	}
@@ -189,7 +219,7 @@ func (r *runner) run(o *Options, packets int) ([]Event, error) {
 	if o.MaxTraceLength > 0 {
 		n = min(n, o.MaxTraceLength)
 	}
-	out := make([]Event, 0, n)
+	out := eventBuffer{cur: make([]Event, 0, max(n, 64))}
 	for iterations := 0; ; {
 		next, ok := r.pickNext()
 		if r.err != nil {
@@ -201,7 +231,9 @@ func (r *runner) run(o *Options, packets int) ([]Event, error) {
 		if next.time < r.now {
 			return nil, fmt.Errorf("sim: internal error: time went back from %v to %v", r.now, next.time)
 		}
-		r.now = next.time
+		if next.time != r.now {
+			r.now, r.nowTime = next.time, epoch.Add(next.time)
+		}
 		if r.now >= MaxTime {
 			return nil, fmt.Errorf("%w (%v)", ErrTimeLimit, MaxTime)
 		}
@@ -209,9 +241,9 @@ func (r *runner) run(o *Options, packets int) ([]Event, error) {
 		r.triggerUpdate(r.side(next.client()), &next)
 
 		if (!o.OnlyNetworkActivity || activity) && (!o.OnlyClientEvents || next.client()) {
-			out = append(out, networkEvent(&next))
+			out.add(networkEvent(&next))
 		}
-		if o.MaxTraceLength > 0 && len(out) >= o.MaxTraceLength {
+		if o.MaxTraceLength > 0 && out.n >= o.MaxTraceLength {
 			break
 		}
 		iterations++
@@ -222,6 +254,7 @@ func (r *runner) run(o *Options, packets int) ([]Event, error) {
 			break
 		}
 	}
+	events := out.events()
 	byTime := func(a, b Event) int {
 		switch {
 		case a.Time < b.Time:
@@ -231,10 +264,40 @@ func (r *runner) run(o *Options, packets int) ([]Event, error) {
 		}
 		return 0
 	}
-	if !slices.IsSortedFunc(out, byTime) {
-		slices.SortStableFunc(out, byTime)
+	if !slices.IsSortedFunc(events, byTime) {
+		slices.SortStableFunc(events, byTime)
 	}
-	return out, nil
+	return events, nil
+}
+
+// eventBuffer collects the events of a run in chunks, each twice as large
+// as the one before, and joins them once at the end: each event is copied
+// once, where growing one slice would copy it several times.
+type eventBuffer struct {
+	full [][]Event
+	cur  []Event
+	n    int
+}
+
+func (b *eventBuffer) add(e Event) {
+	if len(b.cur) == cap(b.cur) {
+		b.full = append(b.full, b.cur)
+		b.cur = make([]Event, 0, 2*cap(b.cur))
+	}
+	b.cur = append(b.cur, e)
+	b.n++
+}
+
+// events returns all the events collected.
+func (b *eventBuffer) events() []Event {
+	if len(b.full) == 0 {
+		return b.cur
+	}
+	out := make([]Event, 0, b.n)
+	for _, c := range b.full {
+		out = append(out, c...)
+	}
+	return append(out, b.cur...)
 }
 
 // networkEvent returns the event e as the trace shows it, at its time on
@@ -322,29 +385,41 @@ func (r *runner) pickNext() (simEvent, bool) {
 // peekActions returns how long from now the next scheduled action falls
 // due, or never. Actions scheduled before now are never due (none are).
 func (r *runner) peekActions() time.Duration {
-	earliest := never
-	for _, st := range [2]*side{&r.client, &r.server} {
-		for i := range st.actions {
-			if a := &st.actions[i]; a.set && a.at >= r.now && a.at-r.now < earliest {
-				earliest = a.at - r.now
+	if !r.actions.valid || r.actions.at < r.now {
+		r.actions = earliest{at: never, valid: true}
+		for _, st := range [2]*side{&r.client, &r.server} {
+			for i := range st.actions {
+				if a := &st.actions[i]; a.set && a.at >= r.now && a.at < r.actions.at {
+					r.actions.at = a.at
+				}
 			}
 		}
 	}
-	return earliest
+	return sinceNow(r.actions.at, r.now)
 }
 
 // peekTimers returns how long from now the next internal timer fires, or
 // never.
 func (r *runner) peekTimers() time.Duration {
-	earliest := never
-	for _, st := range [2]*side{&r.client, &r.server} {
-		for i := range st.timers {
-			if t := &st.timers[i]; t.set && t.at >= r.now && t.at-r.now < earliest {
-				earliest = t.at - r.now
+	if !r.timers.valid || r.timers.at < r.now {
+		r.timers = earliest{at: never, valid: true}
+		for _, st := range [2]*side{&r.client, &r.server} {
+			for i := range st.timers {
+				if t := &st.timers[i]; t.set && t.at >= r.now && t.at < r.timers.at {
+					r.timers.at = t.at
+				}
 			}
 		}
 	}
-	return earliest
+	return sinceNow(r.timers.at, r.now)
+}
+
+// sinceNow returns at − now, or never for never.
+func sinceNow(at, now time.Duration) time.Duration {
+	if at == never {
+		return never
+	}
+	return at - now
 }
 
 // peekBlockingExpiry returns how long from now blocking expires, and at
@@ -372,6 +447,7 @@ func (r *runner) fireTimer(target time.Duration) {
 		for m := range st.timers {
 			if t := &st.timers[m]; t.set && t.at == target {
 				t.set = false
+				r.timers.clear(t.at)
 				st.q.push(simEvent{time: target, event: maybenot.TimerEnd, machine: int32(m), flags: st.flag})
 				return
 			}
@@ -393,6 +469,7 @@ func (r *runner) fireAction(target time.Duration) {
 				continue
 			}
 			sa.set = false
+			r.actions.clear(sa.at)
 			a := &sa.action
 			switch a.Kind {
 			case maybenot.ActionSendPadding:
@@ -429,18 +506,23 @@ func (r *runner) fireAction(target time.Duration) {
 func (r *runner) triggerUpdate(st *side, e *simEvent) {
 	td := st.delays.triggerDelay()
 	st.events[0] = maybenot.TriggerEvent{Event: e.event, Machine: maybenot.MachineID(e.machine)}
-	for _, a := range st.fw.TriggerEvents(st.events[:], epoch.Add(r.now)) {
+	for _, a := range st.fw.TriggerEvents(st.events[:], r.nowTime) {
 		m := int(a.Machine)
 		switch a.Kind {
 		case maybenot.ActionCancel:
-			if a.Timer == maybenot.TimerAction || a.Timer == maybenot.TimerAll {
-				st.actions[m].set = false
+			if sa := &st.actions[m]; sa.set && (a.Timer == maybenot.TimerAction || a.Timer == maybenot.TimerAll) {
+				sa.set = false
+				r.actions.clear(sa.at)
 			}
-			if a.Timer == maybenot.TimerInternal || a.Timer == maybenot.TimerAll {
-				st.timers[m].set = false
+			if t := &st.timers[m]; t.set && (a.Timer == maybenot.TimerInternal || a.Timer == maybenot.TimerAll) {
+				t.set = false
+				r.timers.clear(t.at)
 			}
 		case maybenot.ActionSendPadding, maybenot.ActionBlockOutgoing:
-			st.actions[m] = scheduledAction{set: true, at: add(add(r.now, a.Timeout), td), action: a}
+			sa := &st.actions[m]
+			at := add(add(r.now, a.Timeout), td)
+			r.actions.set(sa.set, sa.at, at)
+			*sa = scheduledAction{set: true, at: at, action: a}
 		case maybenot.ActionUpdateTimer:
 			t := &st.timers[m]
 			var remaining time.Duration
@@ -448,7 +530,9 @@ func (r *runner) triggerUpdate(st *side, e *simEvent) {
 				remaining = satSub(t.at, r.now)
 			}
 			if rules.Takes(remaining, a.Duration, a.Replace) {
-				t.set, t.at = true, add(r.now, a.Duration)
+				at := add(r.now, a.Duration)
+				r.timers.set(t.set, t.at, at)
+				t.set, t.at = true, at
 				st.q.push(simEvent{time: r.now, event: maybenot.TimerBegin, machine: int32(m), flags: st.flag})
 			}
 		}

@@ -235,6 +235,7 @@ func newWindow(span time.Duration) window {
 	return window{span: span, buf: make([]time.Duration, 64)}
 }
 
+// add adds t and returns the count. The ring's length is a power of two.
 func (w *window) add(t time.Duration) int {
 	if w.n == len(w.buf) {
 		grown := make([]time.Duration, 2*len(w.buf))
@@ -242,10 +243,11 @@ func (w *window) add(t time.Duration) int {
 		copy(grown[k:], w.buf[:w.head])
 		w.buf, w.head = grown, 0
 	}
-	w.buf[(w.head+w.n)%len(w.buf)] = t
+	mask := len(w.buf) - 1
+	w.buf[(w.head+w.n)&mask] = t
 	w.n++
-	for w.n > 0 && satSub(t, w.buf[w.head]) > w.span {
-		w.head = (w.head + 1) % len(w.buf)
+	for w.n > 0 && satSub(t, w.buf[w.head&mask]) > w.span {
+		w.head = (w.head + 1) & mask
 		w.n--
 	}
 	return w.n
