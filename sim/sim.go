@@ -149,15 +149,19 @@ func (r *runner) side(client bool) *side {
 // integration delays from the Integrations' Rand; see Integration for the
 // one deliberate difference from the reference.
 //
-// Run stops when nothing is left to happen; when the trace's packets are
-// through, unless o.ContinueAfterTrace; or at o.MaxTraceLength or
-// o.MaxIterations. Each event simulated costs time in O(machines + log of
-// the events queued), but machines decide how many there are: one that
-// pads with no limit and a zero timeout never lets time pass, so with
-// o.MaxIterations 0 it makes Run run, and its result grow, without end, as
-// in the reference. Set o.MaxIterations (and o.MaxTraceLength) for
-// machines you do not trust. Beyond that Run keeps O(trace + queued
-// events + machines) memory, and stops with ErrTimeLimit if simulated time
+// Run stops when nothing is left to happen; when the trace's traffic is
+// through, unless o.ContinueAfterTrace; or at o.MaxTraceLength events
+// returned or o.MaxIterations events simulated. The trace's traffic is
+// through when nothing of the base trace is left to send, nothing waits
+// to be sent and no packet is on its way or being received; the
+// reference counts padding there too, so machines that keep padding keep
+// a run going. Each event simulated costs O(machines + log of the events
+// queued), but the machines decide how many events there are: with
+// o.MaxIterations and o.MaxTraceLength 0, machines that pad without end
+// make Run run, and its result grow, without end, as in the reference.
+// Set o.MaxIterations (and o.MaxTraceLength) for machines you do not
+// trust. Beyond the events returned, Run keeps O(trace + queued events +
+// machines) memory, and it stops with ErrTimeLimit if simulated time
 // reaches MaxTime.
 //
 // Errors: ErrInvalidOptions for options out of range or a Network.Delay

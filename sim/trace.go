@@ -15,8 +15,10 @@ import (
 // Bounds on the inputs of ParseTrace and Run.
 const (
 	// MaxTracePackets is the most packets (s, sn, r and rn lines) a trace
-	// may have. ParseTrace keeps 24 bytes per packet and, while it reads,
-	// at most 16 more; it fails with ErrTraceTooLarge beyond this.
+	// may have; ParseTrace fails with ErrTraceTooLarge beyond it. A Trace
+	// keeps 24 bytes per packet (96 MiB at most), and ParseTrace
+	// allocates at most 160 bytes per packet in all while it reads
+	// (growing its queue and its count of packets per 100 ms).
 	MaxTracePackets = 1 << 22
 
 	// MaxTraceLine is the longest line a trace may have, in bytes, without
@@ -106,9 +108,9 @@ func (t *Trace) Len() int { return len(t.client) + len(t.server) }
 // unknown direction, a line longer than MaxTraceLine; also for a trace
 // without packets, which the reference cannot run, and a time past
 // MaxTraceTime. More than MaxTracePackets packets is ErrTraceTooLarge.
-// Read errors are returned wrapped. So ParseTrace keeps at most about
-// 24 × MaxTracePackets bytes (96 MiB) and reads in bounded memory
-// otherwise.
+// Read errors are returned wrapped. ParseTrace reads r as it goes, a line
+// at a time, so its memory follows the packets (see MaxTracePackets), not
+// the size of r.
 func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, error) {
 	if err := n.check(); err != nil {
 		return nil, err
