@@ -110,3 +110,39 @@ func BenchmarkParseTrace(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(s.packets), "ns/packet")
 }
+
+// TestRunAllocs checks that Run's allocations do not grow with the events
+// it simulates: a trace 16 times longer costs only the few more
+// allocations of slices that double (the result, the queues).
+func TestRunAllocs(t *testing.T) {
+	// Pads 0.5 ms after each packet sent.
+	m := mustMachine(t, 0, 0, 0, 0,
+		state(nil, ns, 1),
+		state(maybenot.SendPadding{Timeout: uni(500)}, ps, 0, ns, 1))
+	allocs := func(packets int) float64 {
+		var b strings.Builder
+		for i := range packets {
+			dir := "s"
+			if i%3 != 0 {
+				dir = "r"
+			}
+			b.WriteString(itoa(int64(i)*1_000_000) + "," + dir + "\n")
+		}
+		n := Network{Delay: 5 * time.Millisecond}
+		tr, err := ParseTrace(strings.NewReader(b.String()), n, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return testing.AllocsPerRun(3, func() {
+			if _, err := Run(one(m), one(blockingMachine(t, 2*time.Millisecond, time.Millisecond)), tr, Options{Network: n, ClientRand: Xoshiro256StarStar(1), ServerRand: Xoshiro256StarStar(2)}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	const maxAllocs, maxMore = 80, 16
+	short, long := allocs(1000), allocs(16000)
+	t.Logf("%v allocations for 1000 packets, %v for 16000", short, long)
+	if short > maxAllocs || long > short+maxMore {
+		t.Errorf("%v allocations for 1000 packets, %v for 16000; want at most %d and %d more", short, long, maxAllocs, maxMore)
+	}
+}
