@@ -78,6 +78,11 @@ type Trace struct {
 // lines.
 func (t *Trace) Len() int { return len(t.client) + len(t.server) }
 
+// DefaultPacketsPerSecond returns the bottleneck Run uses for the trace
+// when Network.PacketsPerSecond is 0: 10 times the most packets sent, or
+// received, within 100 ms.
+func (t *Trace) DefaultPacketsPerSecond() int { return t.maxPPS }
+
 // ParseTrace reads a base trace, the traffic of a connection without a
 // defense as seen from the client, and turns it into the queue of events
 // that Run simulates, as the reference's parse_trace_advanced does.

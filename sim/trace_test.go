@@ -59,6 +59,9 @@ func TestParseTrace(t *testing.T) {
 			t.Errorf("%s: client %v server %v pps %d start %v, want %v %v %d %v", tt.name, c, s, tr.maxPPS, tr.start,
 				tt.client, tt.server, tt.maxPPS, tt.start)
 		}
+		if tr.DefaultPacketsPerSecond() != tt.maxPPS {
+			t.Errorf("%s: DefaultPacketsPerSecond %d", tt.name, tr.DefaultPacketsPerSecond())
+		}
 		if tr.Len() != len(tt.client)+len(tt.server) {
 			t.Errorf("%s: Len %d", tt.name, tr.Len())
 		}
