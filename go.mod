@@ -4,5 +4,13 @@ go 1.24.0
 
 require (
 	github.com/klauspost/compress v1.19.0
+	github.com/schollz/progressbar/v3 v3.19.0
+	golang.org/x/term v0.40.0
 	gonum.org/v1/gonum v0.17.0
+)
+
+require (
+	github.com/mitchellh/colorstring v0.0.0-20190213212951-d06e56a500db // indirect
+	github.com/rivo/uniseg v0.4.7 // indirect
+	golang.org/x/sys v0.41.0 // indirect
 )

@@ -128,9 +128,9 @@ func parseRange(key string) (bin, error) {
 		}
 		v[i] = x
 	}
-	const maxMs = float64(MaxBinDelay / time.Millisecond)
-	if !(v[0] >= 0 && v[0] <= v[1] && v[1] <= maxMs) {
-		return bin{}, fmt.Errorf("want 0 <= min <= max <= %v ms", maxMs)
+	const maxMs = int64(MaxBinDelay / time.Millisecond)
+	if !(v[0] >= 0 && v[0] <= v[1] && v[1] <= float64(maxMs)) {
+		return bin{}, fmt.Errorf("want 0 <= min <= max <= %d ms", maxMs)
 	}
 	return bin{v[0], v[1]}, nil
 }
