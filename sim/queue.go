@@ -101,9 +101,6 @@ func baseFirst(a, b *simEvent, agg time.Duration) bool {
 // the order bypassable, blocking, internal, with the base trace first of
 // all.
 func (q *eventQueue) peek(agg, now time.Duration) (*simEvent, queueID, time.Duration) {
-	if q.len() == 0 {
-		return nil, qBlocking, 0
-	}
 	e, id := q.bypassable.peek(), qBypassable
 	if n := q.blocking.peek(); firstOf(n, e) {
 		e, id = n, qBlocking
@@ -113,6 +110,9 @@ func (q *eventQueue) peek(agg, now time.Duration) (*simEvent, queueID, time.Dura
 	}
 	if n := q.base.peek(); baseFirst(n, e, agg) {
 		return n, qBase, satSub(add(n.time, agg), now)
+	}
+	if e == nil {
+		return nil, qBlocking, 0
 	}
 	return e, id, satSub(e.time, now)
 }

@@ -389,33 +389,47 @@ func (r *runner) pickNext() (simEvent, bool) {
 // peekActions returns how long from now the next scheduled action falls
 // due, or never. Actions scheduled before now are never due (none are).
 func (r *runner) peekActions() time.Duration {
-	if !r.actions.valid || r.actions.at < r.now {
-		r.actions = earliest{at: never, valid: true}
-		for _, st := range [2]*side{&r.client, &r.server} {
-			for i := range st.actions {
-				if a := &st.actions[i]; a.set && a.at >= r.now && a.at < r.actions.at {
-					r.actions.at = a.at
-				}
+	at := r.actions.at
+	if !r.actions.valid || at < r.now {
+		at = r.findActions()
+	}
+	return sinceNow(at, r.now)
+}
+
+// findActions finds the earliest action again, and returns it.
+func (r *runner) findActions() time.Duration {
+	r.actions = earliest{at: never, valid: true}
+	for _, st := range [2]*side{&r.client, &r.server} {
+		for i := range st.actions {
+			if a := &st.actions[i]; a.set && a.at >= r.now && a.at < r.actions.at {
+				r.actions.at = a.at
 			}
 		}
 	}
-	return sinceNow(r.actions.at, r.now)
+	return r.actions.at
 }
 
 // peekTimers returns how long from now the next internal timer fires, or
 // never.
 func (r *runner) peekTimers() time.Duration {
-	if !r.timers.valid || r.timers.at < r.now {
-		r.timers = earliest{at: never, valid: true}
-		for _, st := range [2]*side{&r.client, &r.server} {
-			for i := range st.timers {
-				if t := &st.timers[i]; t.set && t.at >= r.now && t.at < r.timers.at {
-					r.timers.at = t.at
-				}
+	at := r.timers.at
+	if !r.timers.valid || at < r.now {
+		at = r.findTimers()
+	}
+	return sinceNow(at, r.now)
+}
+
+// findTimers finds the earliest internal timer again, and returns it.
+func (r *runner) findTimers() time.Duration {
+	r.timers = earliest{at: never, valid: true}
+	for _, st := range [2]*side{&r.client, &r.server} {
+		for i := range st.timers {
+			if t := &st.timers[i]; t.set && t.at >= r.now && t.at < r.timers.at {
+				r.timers.at = t.at
 			}
 		}
 	}
-	return sinceNow(r.timers.at, r.now)
+	return r.timers.at
 }
 
 // sinceNow returns at − now, or never for never.
