@@ -172,10 +172,12 @@ func (d BinDist) constant() bool {
 //
 //   - ActionDelay: from an action being taken to it happening. Padding
 //     leaves this much later than the framework scheduled it (PaddingSent
-//     is reported at once); blocking begins this much later.
+//     is reported at once). For blocking, as in the reference, traffic is
+//     held from the time scheduled, and BlockingBegin is reported the
+//     action delay plus a reporting delay later.
 //   - ReportingDelay: from an event happening in the protocol to the
-//     framework hearing of it. Packets sent and received, and the start and
-//     end of blocking, reach the framework this much later.
+//     framework hearing of it. Packets sent and received, and the end of
+//     blocking, reach the framework this much later.
 //   - TriggerDelay: from a scheduled action falling due to the
 //     integration carrying it out; it is added to every timeout.
 //
