@@ -156,7 +156,9 @@ func (r *runner) side(client bool) *side {
 // to be sent and no packet is on its way or being received; the
 // reference counts padding there too, so machines that keep padding keep
 // a run going. Each event simulated costs O(machines + log of the events
-// queued), but the machines decide how many events there are: with
+// queued), and the end of blocking or a packet the bottleneck delays
+// O(packets waiting to be sent) more; but the machines decide how many
+// events there are: with
 // o.MaxIterations and o.MaxTraceLength 0, machines that pad without end
 // make Run run, and its result grow, without end, as in the reference.
 // Set o.MaxIterations (and o.MaxTraceLength) for machines you do not
