@@ -104,7 +104,7 @@ func FuzzRun(f *testing.F) {
 			}
 		}
 		o := Options{
-			Network: n, MaxIterations: 5000, MaxTraceLength: int(choice>>48) & 0xfff,
+			Network: n, MaxIterations: 2000, MaxTraceLength: int(choice>>48) & 0xfff,
 			ContinueAfterTrace: choice&(1<<22) != 0, OnlyClientEvents: choice&(1<<23) != 0, OnlyNetworkActivity: choice&(1<<24) != 0,
 			ClientIntegration: ci, ServerIntegration: si,
 			ClientRand: Xoshiro256StarStar(choice), ServerRand: Xoshiro256StarStar(choice + 1),
