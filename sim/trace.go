@@ -136,32 +136,37 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 	for !lastLine {
 		lineNo++
 		b, err := br.ReadSlice('\n')
-		switch {
-		case errors.Is(err, bufio.ErrBufferFull):
-			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalidTrace, lineNo, MaxTraceLine)
-		case err == io.EOF:
-			lastLine = true
-		case err != nil:
-			return nil, fmt.Errorf("sim: reading the trace: %w", err)
+		if err != nil {
+			switch {
+			case err == io.EOF:
+				lastLine = true
+			case errors.Is(err, bufio.ErrBufferFull):
+				return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalidTrace, lineNo, MaxTraceLine)
+			default:
+				return nil, fmt.Errorf("sim: reading the trace: %w", err)
+			}
 		}
 		if len(b) == 0 && lastLine {
 			break
 		}
-		if bytes.HasSuffix(b, []byte{'\n'}) {
+		if b[len(b)-1] == '\n' {
 			b = b[:len(b)-1]
-			if bytes.HasSuffix(b, []byte{'\r'}) {
+			if len(b) > 0 && b[len(b)-1] == '\r' {
 				b = b[:len(b)-1]
 			}
 		}
 		if len(b) > MaxTraceLine {
 			return nil, fmt.Errorf("%w: line %d: longer than %d bytes", ErrInvalidTrace, lineNo, MaxTraceLine)
 		}
-		timeField, rest, ok := bytes.Cut(b, []byte{','})
-		if !ok {
+		comma := bytes.IndexByte(b, ',')
+		if comma < 0 {
 			continue
 		}
-		dir, _, _ := bytes.Cut(rest, []byte{','})
-		ns, ok := parseUint64(bytes.TrimSpace(timeField))
+		timeField, dir := b[:comma], b[comma+1:]
+		if i := bytes.IndexByte(dir, ','); i >= 0 {
+			dir = dir[:i]
+		}
+		ns, ok := parseUint64(trimSpace(timeField))
 		if !ok {
 			return nil, fmt.Errorf("%w: line %d: time %s is not a whole number of nanoseconds", ErrInvalidTrace, lineNo, quoteBytes(timeField))
 		}
@@ -169,16 +174,16 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 			return nil, fmt.Errorf("%w: line %d: time %d ns is later than %d ns", ErrInvalidTrace, lineNo, ns, int64(MaxTraceTime))
 		}
 		at := time.Duration(ns)
-		switch string(dir) {
-		case "s", "sn":
+		switch direction(dir) {
+		case dirSent:
 			rd := cd.reportingDelay()
 			cq.push(simEvent{time: at + rd, delay: rd, event: maybenot.NormalSent, flags: fClient})
 			sentMax = max(sentMax, sentWin.add(at))
-		case "r", "rn":
+		case dirReceived:
 			rd := sd.reportingDelay()
 			sq.push(simEvent{time: at - n.Delay + rd, delay: rd, event: maybenot.NormalSent})
 			recvMax = max(recvMax, recvWin.add(at))
-		case "sp", "rp":
+		case dirPadding:
 			continue
 		default:
 			return nil, fmt.Errorf("%w: line %d: direction %s is none of s, sn, r, rn, sp and rp", ErrInvalidTrace, lineNo, quoteBytes(dir))
@@ -204,6 +209,34 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 	return t, nil
 }
 
+// The directions of a trace line.
+const (
+	dirInvalid  = iota
+	dirSent     // s, sn
+	dirReceived // r, rn
+	dirPadding  // sp, rp
+)
+
+// direction decodes the direction field of a trace line.
+func direction(d []byte) int {
+	if len(d) == 0 || len(d) > 2 || d[0] != 's' && d[0] != 'r' {
+		return dirInvalid
+	}
+	if len(d) == 2 {
+		switch d[1] {
+		case 'p':
+			return dirPadding
+		case 'n':
+		default:
+			return dirInvalid
+		}
+	}
+	if d[0] == 's' {
+		return dirSent
+	}
+	return dirReceived
+}
+
 // parseUint64 parses a decimal number as Rust's u64 parsing does: an
 // optional +, then one or more ASCII digits, at most 2^64−1.
 func parseUint64(b []byte) (uint64, bool) {
@@ -213,18 +246,28 @@ func parseUint64(b []byte) (uint64, bool) {
 	if len(b) == 0 {
 		return 0, false
 	}
+	const cutoff = math.MaxUint64 / 10
 	var v uint64
 	for _, c := range b {
 		if c < '0' || c > '9' {
 			return 0, false
 		}
 		d := uint64(c - '0')
-		if v > (math.MaxUint64-d)/10 {
+		if v > cutoff || v == cutoff && d > math.MaxUint64%10 {
 			return 0, false
 		}
 		v = v*10 + d
 	}
 	return v, true
+}
+
+// trimSpace is bytes.TrimSpace, with a quick way out for the usual field
+// that has no space at either end.
+func trimSpace(b []byte) []byte {
+	if len(b) > 0 && b[0] > ' ' && b[0] < 0x80 && b[len(b)-1] > ' ' && b[len(b)-1] < 0x80 {
+		return b
+	}
+	return bytes.TrimSpace(b)
 }
 
 // window counts the times added within the last span: after adding t, it
