@@ -2,7 +2,9 @@ package main
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/maybenot-go/maybenot"
@@ -11,7 +13,8 @@ import (
 
 // The built-in machines and trace of simulate, for trying the command
 // without files of one's own. defaultsDoc describes them for the usage.
-const defaultsDoc = `Without -machines, simulate runs two built-in machines:
+const defaultsDoc = `Without -client and -server, simulate runs two built-in machines at the
+client, and none at the server:
   - a padder: after a normal packet is sent, it sends a padding packet
     0.5-2 ms later, and again 0.5-2 ms after each padding packet, 1 to 3
     in a row (a normal packet sent meanwhile restarts the wait, not the
@@ -22,10 +25,11 @@ const defaultsDoc = `Without -machines, simulate runs two built-in machines:
     block outgoing traffic at once for 2-8 ms (blocking already on is
     extended to last at least that long), while blocking stays under 10%
     of the time since the start.
-Without -trace, it uses a synthetic page load, the same in every run: a
-request, the page arriving over a few tens of milliseconds, then a burst
-of requests for the page's resources, answered over a few hundred
-milliseconds, with the client acknowledging every second packet received.
+Without -trace or -dataset, it uses a synthetic page load, the same in
+every run: a request, the page arriving over a few tens of milliseconds,
+then a burst of requests for the page's resources, answered over a few
+hundred milliseconds, with the client acknowledging every second packet
+received.
 `
 
 // exactly is a distribution that always gives v, drawing no randomness.
@@ -55,9 +59,10 @@ func mustMachine(allowedPadding uint64, maxPaddingFrac float64, allowedBlocked u
 }
 
 // defaultMachines returns the padder and the blocker that defaultsDoc
-// describes.
-func defaultMachines() []maybenot.Machine {
-	return []maybenot.Machine{defaultPadder(), defaultBlocker()}
+// describes, and their names for the summary.
+func defaultMachines() ([]maybenot.Machine, []string) {
+	ms := []maybenot.Machine{defaultPadder(), defaultBlocker()}
+	return ms, []string{"padder " + ms[0].Name(), "blocker " + ms[1].Name()}
 }
 
 // defaultPadder waits in state 0 for a normal packet to be sent, then pads
@@ -96,15 +101,15 @@ func defaultBlocker() maybenot.Machine {
 // every run whatever -seed says.
 const pageLoadSeed = 2025
 
-// pageLoad generates the synthetic page load that defaultsDoc describes:
-// a few hundred packets over about a third of a second.
-func pageLoad() []tracePacket {
+// pageLoad generates the synthetic page load that defaultsDoc describes,
+// a few hundred packets over about a third of a second, as a trace.
+func pageLoad() string {
 	g := &traceGen{rng: splitmix.New(pageLoadSeed)}
 	const rtt = 24 * time.Millisecond
 
 	// The request for the page, and the page itself.
-	g.add(0, sent)
-	g.add(g.micros(50, 200), sent)
+	g.add(0, false)
+	g.add(g.micros(50, 200), false)
 	pageEnd := g.response(rtt+g.millis(5, 15), g.pick(18, 26))
 
 	// The browser reads the page, then asks for its resources in a burst;
@@ -113,19 +118,33 @@ func pageLoad() []tracePacket {
 	for range g.pick(8, 12) {
 		for range g.pick(1, 2) {
 			at += g.micros(30, 300)
-			g.add(at, sent)
+			g.add(at, false)
 		}
 		g.response(at+rtt+g.millis(10, 250), g.pick(4, 40))
 	}
 
-	slices.SortStableFunc(g.packets, func(a, b tracePacket) int { return cmp.Compare(a.at, b.at) })
-	return g.packets
+	slices.SortStableFunc(g.packets, func(a, b basePacket) int { return cmp.Compare(a.at, b.at) })
+	var b strings.Builder
+	for _, p := range g.packets {
+		dir := "s"
+		if p.received {
+			dir = "r"
+		}
+		fmt.Fprintf(&b, "%d,%s,%d\n", p.at.Nanoseconds(), dir, defaultPacketSize)
+	}
+	return b.String()
+}
+
+// basePacket is one packet of a generated trace.
+type basePacket struct {
+	at       time.Duration
+	received bool
 }
 
 // traceGen builds a synthetic trace from a deterministic random source.
 type traceGen struct {
 	rng     *splitmix.Source
-	packets []tracePacket
+	packets []basePacket
 }
 
 // pick returns a whole number in [lo, hi].
@@ -143,8 +162,8 @@ func (g *traceGen) millis(lo, hi int) time.Duration {
 	return time.Duration(g.pick(lo, hi)) * time.Millisecond
 }
 
-func (g *traceGen) add(at time.Duration, dir direction) {
-	g.packets = append(g.packets, tracePacket{at: at, dir: dir})
+func (g *traceGen) add(at time.Duration, received bool) {
+	g.packets = append(g.packets, basePacket{at: at, received: received})
 }
 
 // response adds n packets received from start on, 0.08 to 0.6 ms apart,
@@ -154,9 +173,9 @@ func (g *traceGen) response(start time.Duration, n int) time.Duration {
 	at := start
 	for i := range n {
 		at += g.micros(80, 600)
-		g.add(at, received)
+		g.add(at, true)
 		if i%2 == 1 {
-			g.add(at+g.micros(20, 80), sent)
+			g.add(at+g.micros(20, 80), false)
 		}
 	}
 	return at

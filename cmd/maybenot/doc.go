@@ -19,8 +19,9 @@
 //	json [MACHINE|-]      print machines in their JSON form
 //	encode [FILE|-]       read machines in their JSON form and print their
 //	                      machine strings
-//	simulate [flags]      run machines over a packet trace on a virtual
-//	                      clock and print the defended trace and a summary
+//	simulate [flags]      run machines at the client and the server over a
+//	                      packet trace, or a dataset of them, and print the
+//	                      defended traffic and what it costs
 //
 // inspect and json take one machine string as their argument, or read
 // machine strings from standard input, one per line, when the argument is
@@ -42,25 +43,25 @@
 //
 // # Simulation
 //
-// simulate plays the client side of a connection: the side running the
-// machines. The trace holds the connection's packets without any defense,
-// one "time_ns,s" (sent) or "time_ns,r" (received) line per packet, as the
-// reference implementation's tools write them (an optional third field,
-// the size, is ignored). Each sent packet is queued at its time and written
-// at once, or held back while the machines block outgoing traffic; each
-// received packet is reported when it arrives. The machines' padding is
-// sent as they ask. The result is the defended trace: every packet written
-// or received, normal or padding, and how long blocking delayed it. It is
-// printed as a table followed by a summary (packets in and out, padding
-// overhead, time blocked, delay added), and with -out written to a file in
-// the reference's defended-trace format, "time_ns,sn|sp|rn|rp,514" lines.
+// simulate runs machines at both ends of a connection over a trace of its
+// undefended packets, as the client saw them: one "time_ns,s" (sent) or
+// "time_ns,r" (received) line per packet, optionally followed by the size,
+// as the reference implementation's tools write them. It uses package sim,
+// which reproduces the reference simulator event for event: the network's
+// delay and bottleneck, blocking, bypass and replace, integration delays.
+// The result is the defended trace as the client sees it, printed with a
+// summary beside the same trace simulated without machines (packets,
+// padding in packets and bytes, the time to the last normal packet, the
+// delay of normal packets), and with -out written in the reference's
+// format, "time_ns,sn|sp|rn|rp,size" lines, which simulate reads back.
+// With -dataset DIR -out DIR it simulates every trace under a directory,
+// in parallel, and prints a table of them with their totals.
 //
 // The machines' randomness comes from -seed (1 by default), so the same
-// flags always give the same output. Without -machines, simulate runs two
-// built-in machines, a padder and a blocker; without -trace, a synthetic
-// page load; "maybenot simulate -h" describes both. A run that would never
-// end, because the machines keep acting without letting time pass, stops
-// with an error.
+// flags always give the same output. Without -client and -server,
+// simulate runs two built-in machines at the client, a padder and a
+// blocker; without -trace, a synthetic page load; "maybenot simulate -h"
+// describes both and every flag.
 //
 // Exit status: 0 on success, 1 when the input is invalid or a file cannot
 // be read or written, 2 for a usage error (an unknown command or flag, or

@@ -3,141 +3,137 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"errors"
-	"fmt"
 	"io"
 	"strconv"
-	"strings"
 	"time"
+
+	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/sim"
 )
 
-// direction is the way a packet goes, seen from the defended side.
-type direction uint8
+// defaultPacketSize is the size written for every packet of a defended
+// trace, and counted for each padding packet, unless -size says
+// otherwise: the size of a Tor cell, which the reference's datasets use.
+const defaultPacketSize = 514
 
-const (
-	sent     direction = iota // written to the network
-	received                  // arrived from the network
-)
-
-// tracePacket is one packet of an input trace: the connection as it is
-// without a defense.
-type tracePacket struct {
-	at  time.Duration // since the start of the trace
-	dir direction
+// packet is one packet of a defended trace, as the client sees it.
+type packet struct {
+	at       time.Duration // since time 0 of the trace
+	received bool
+	padding  bool
 }
 
-// parseTrace reads a trace: one packet per line, "time_ns,s" for a packet
-// sent and "time_ns,r" for one received, with times in nanoseconds from
-// the start of the trace that never decrease. A third field, the packet's
-// size as a whole number, may follow and is ignored. Spaces around fields,
-// blank lines and lines starting with "#" are skipped. An error names the
-// line, counted from 1. A trace without packets is an error.
-func parseTrace(r io.Reader) ([]tracePacket, error) {
-	sc := bufio.NewScanner(r)
-	var (
-		packets []tracePacket
-		prev    time.Duration
-		line    int
-	)
-	for sc.Scan() {
-		line++
-		text := strings.TrimSpace(sc.Text())
-		if text == "" || strings.HasPrefix(text, "#") {
+// code returns the packet's kind as the trace format writes it: "sn",
+// "sp", "rn" or "rp" for sent or received, normal or padding.
+func (p packet) code() string {
+	switch {
+	case p.received && p.padding:
+		return "rp"
+	case p.received:
+		return "rn"
+	case p.padding:
+		return "sp"
+	}
+	return "sn"
+}
+
+// clientPackets returns the packets sent and received at the client among
+// events, in order.
+func clientPackets(events []sim.Event) []packet {
+	var ps []packet
+	for _, e := range events {
+		if !e.Client || e.Event != maybenot.TunnelSent && e.Event != maybenot.TunnelRecv {
 			continue
 		}
-		p, err := parseTraceLine(text)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", line, err)
-		}
-		if p.at < prev {
-			return nil, fmt.Errorf("line %d: time %d ns is before the time of the packet before it, %d ns", line, p.at, prev)
-		}
-		prev = p.at
-		packets = append(packets, p)
+		ps = append(ps, packet{at: e.Time, received: e.Event == maybenot.TunnelRecv, padding: e.Padding})
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return nil, fmt.Errorf("line %d: line too long", line+1)
-		}
-		return nil, err
-	}
-	if len(packets) == 0 {
-		return nil, errors.New("no packets in the trace")
-	}
-	return packets, nil
+	return ps
 }
 
-// parseTraceLine parses one line of a trace, without its line break.
-func parseTraceLine(text string) (tracePacket, error) {
-	fields := strings.Split(text, ",")
-	if len(fields) != 2 && len(fields) != 3 {
-		return tracePacket{}, fmt.Errorf("%q has %d fields, want time_ns,s|r or time_ns,s|r,size", text, len(fields))
+// writeTrace writes packets in the reference's trace format,
+// "time_ns,sn|sp|rn|rp,size", one packet per line, every packet of the
+// given size. Times are from time 0 of the base trace; a time before it
+// (which only odd integration delays give) is written as 0, so that the
+// trace reads back.
+func writeTrace(w io.Writer, packets []packet, size int) error {
+	bw := bufio.NewWriter(w)
+	var line []byte
+	tail := "," + strconv.Itoa(size) + "\n"
+	for _, p := range packets {
+		line = strconv.AppendInt(line[:0], max(p.at.Nanoseconds(), 0), 10)
+		line = append(line, ',')
+		line = append(line, p.code()...)
+		line = append(line, tail...)
+		bw.Write(line)
 	}
-	for i := range fields {
-		fields[i] = strings.TrimSpace(fields[i])
+	return bw.Flush()
+}
+
+// byteCounter adds up, as a trace goes through it, the sizes of its
+// packets (the third field of s, sn, r and rn lines; a packet without a
+// size counts as size). It only counts: ParseTrace judges the lines.
+type byteCounter struct {
+	size    int
+	total   int64
+	partial []byte
+}
+
+func (c *byteCounter) Write(b []byte) (int, error) {
+	n := len(b)
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, '\n')
+		if i < 0 {
+			if len(c.partial)+len(b) <= sim.MaxTraceLine+2 {
+				c.partial = append(c.partial, b...)
+			}
+			break
+		}
+		line := b[:i]
+		if len(c.partial) > 0 {
+			line = append(c.partial, line...)
+			c.partial = c.partial[:0]
+		}
+		c.count(line)
+		b = b[i+1:]
 	}
-	ns, err := strconv.ParseInt(fields[0], 10, 64)
-	if err != nil || ns < 0 {
-		return tracePacket{}, fmt.Errorf("time %q is not a whole number of nanoseconds (0 to %d)", fields[0], int64(maxTraceTime))
+	return n, nil
+}
+
+// close counts a last line without a line end.
+func (c *byteCounter) close() {
+	if len(c.partial) > 0 {
+		c.count(c.partial)
+		c.partial = nil
 	}
-	p := tracePacket{at: time.Duration(ns)}
-	if p.at > maxTraceTime {
-		return tracePacket{}, fmt.Errorf("time %d ns is more than the largest, %d ns", ns, int64(maxTraceTime))
+}
+
+func (c *byteCounter) count(line []byte) {
+	fields := bytes.SplitN(bytes.TrimSuffix(line, []byte{'\r'}), []byte{','}, 4)
+	if len(fields) < 2 {
+		return
 	}
-	switch fields[1] {
-	case "s":
-		p.dir = sent
-	case "r":
-		p.dir = received
+	switch string(fields[1]) {
+	case "s", "sn", "r", "rn":
 	default:
-		return tracePacket{}, fmt.Errorf("direction %q is neither s (sent) nor r (received)", fields[1])
+		return
 	}
-	if len(fields) == 3 {
-		if _, err := strconv.ParseUint(fields[2], 10, 64); err != nil {
-			return tracePacket{}, fmt.Errorf("size %q is not a whole number", fields[2])
+	size := c.size
+	if len(fields) > 2 {
+		if v, err := strconv.Atoi(string(bytes.TrimSpace(fields[2]))); err == nil && v >= 0 {
+			size = v
 		}
 	}
-	return p, nil
+	c.total += int64(size)
 }
 
-// maxTraceTime is the latest time a trace may have, about 100 years: far
-// beyond any trace, and far enough from time.Duration's limit that the
-// simulation can add its tail (at most maxTail) without overflow.
-const maxTraceTime = 100 * 365 * 24 * time.Hour
-
-// record is one packet of the defended trace.
-type record struct {
-	at      time.Duration // when it was written or received, from the start
-	dir     direction
-	padding bool
-	delay   time.Duration // how long blocking held it back (sent packets)
-}
-
-// defendedPacketSize is the size the defended trace gives every packet,
-// as the reference's tools do: all packets of a tunnel look the same.
-const defendedPacketSize = 514
-
-// code returns the packet's kind as the defended-trace format writes it:
-// "sn", "sp", "rn" or "rp" for sent or received, normal or padding.
-func (r record) code() string {
-	c := "s"
-	if r.dir == received {
-		c = "r"
+// readTrace parses a trace for the simulator from r, for the network n
+// and the integrations, and returns it with the bytes of its packets.
+func readTrace(r io.Reader, n sim.Network, client, server *sim.Integration, size int) (*sim.Trace, int64, error) {
+	c := &byteCounter{size: size}
+	tr, err := sim.ParseTrace(io.TeeReader(r, c), n, client, server)
+	if err != nil {
+		return nil, 0, err
 	}
-	if r.padding {
-		return c + "p"
-	}
-	return c + "n"
-}
-
-// writeTrace writes the defended trace in the format of the reference's
-// tools: "time_ns,sn|sp|rn|rp,514", one packet per line.
-func writeTrace(w io.Writer, records []record) error {
-	var b bytes.Buffer
-	for _, r := range records {
-		b.WriteString(strconv.FormatInt(r.at.Nanoseconds(), 10))
-		b.WriteString("," + r.code() + "," + strconv.Itoa(defendedPacketSize) + "\n")
-	}
-	_, err := w.Write(b.Bytes())
-	return err
+	c.close()
+	return tr, c.total, nil
 }
