@@ -378,6 +378,13 @@ func Build(specs []Spec, rng rand.Source) ([]maybenot.Machine, error) {
 	return all, nil
 }
 
+// Machines returns the machines of the one defense s names, as Build does
+// for a list of one spec, drawing from rng if the defense draws (nil: a
+// fresh source).
+func (s Spec) Machines(rng rand.Source) ([]maybenot.Machine, error) {
+	return s.build(orDefault(rng))
+}
+
 // build returns the machines of one spec.
 func (s *Spec) build(rng rand.Source) ([]maybenot.Machine, error) {
 	one := func(m maybenot.Machine, err error) ([]maybenot.Machine, error) {
