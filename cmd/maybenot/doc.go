@@ -4,8 +4,9 @@
 // VPN or proxy when to send padding packets and when to hold back outgoing
 // traffic, to hide what the traffic is. Machines travel as machine strings
 // ("02" followed by base64). This command shows what a machine does,
-// converts it to and from a JSON form people can read and write, and runs
-// machines over a packet trace to show the traffic they would produce.
+// converts it to and from a JSON form people can read and write, builds the
+// machines of known defenses, and runs machines over a packet trace to show,
+// and draw, the traffic they would produce.
 //
 // Usage:
 //
@@ -19,9 +20,15 @@
 //	json [MACHINE|-]      print machines in their JSON form
 //	encode [FILE|-]       read machines in their JSON form and print their
 //	                      machine strings
+//	machines SPEC...      print the machine strings of known defenses
+//	                      (FRONT, RegulaTor, Tamaraw, ...) for the given
+//	                      parameters; -list lists the defenses
 //	simulate [flags]      run machines at the client and the server over a
 //	                      packet trace, or a dataset of them, and print the
 //	                      defended traffic and what it costs
+//	plot [flags] PICTURE  simulate a trace as simulate does and draw it,
+//	                      undefended above defended, to a PNG or SVG file
+//	version               print the command's version and Go's
 //
 // inspect and json take one machine string as their argument, or read
 // machine strings from standard input, one per line, when the argument is
@@ -58,10 +65,12 @@
 // in parallel, and prints a table of them with their totals.
 //
 // The machines' randomness comes from -seed (1 by default), so the same
-// flags always give the same output. Without -client and -server,
-// simulate runs two built-in machines at the client, a padder and a
-// blocker; without -trace, a synthetic page load; "maybenot simulate -h"
-// describes both and every flag.
+// flags always give the same output. -client-spec and -server-spec add
+// the machines of a known defense, as "maybenot machines" builds them.
+// Without any machines, simulate runs two built-in machines at the client,
+// a padder and a blocker; without -trace, a synthetic page load; "maybenot
+// simulate -h" describes both and every flag. -plot FILE (and the plot
+// command) draws the trace; -force lets -out and -plot overwrite files.
 //
 // Exit status: 0 on success, 1 when the input is invalid or a file cannot
 // be read or written, 2 for a usage error (an unknown command or flag, or

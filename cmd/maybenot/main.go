@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"strings"
 
 	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/machines"
 	"golang.org/x/term"
 )
 
@@ -54,7 +56,7 @@ type command struct {
 }
 
 // commands are the subcommands, in the order the usage lists them.
-var commands = []*command{inspectCmd, jsonCmd, encodeCmd, machinesCmd, simulateCmd, versionCmd}
+var commands = []*command{inspectCmd, jsonCmd, encodeCmd, machinesCmd, simulateCmd, plotCmd, versionCmd}
 
 // usageError is a mistake in how the command was called: it is reported
 // with the command's usage and exit status 2.
@@ -177,9 +179,11 @@ func (c *command) printUsage(w io.Writer, fs *flag.FlagSet) {
 // wrapping put them.
 func errorLine(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "defense: ", "")
-	for _, sentinel := range []error{maybenot.ErrInvalidMachine, maybenot.ErrPaddingLimit, maybenot.ErrBlockingLimit} {
+	for _, sentinel := range []error{maybenot.ErrInvalidMachine, maybenot.ErrPaddingLimit, maybenot.ErrBlockingLimit,
+		machines.ErrInvalidParameter, machines.ErrInvalidSpec} {
 		text := sentinel.Error()
-		msg = strings.ReplaceAll(msg, text, strings.TrimPrefix(text, "maybenot: "))
+		_, bare, _ := strings.Cut(text, ": ")
+		msg = strings.ReplaceAll(msg, text, bare)
 	}
 	return strings.ReplaceAll(msg, "\n", " ")
 }
@@ -199,6 +203,27 @@ func readInput(r io.Reader, name string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// createOutput creates the file called name for a command's output. It
+// fails if the file exists, unless force is set.
+func createOutput(name string, force bool) (*os.File, error) {
+	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	if !force {
+		flags |= os.O_EXCL
+	}
+	f, err := os.OpenFile(name, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return nil, existsError{name}
+	}
+	return f, err
+}
+
+// existsError is the error of an output file that exists already. It
+// matches fs.ErrExist.
+type existsError struct{ name string }
+
+func (e existsError) Error() string        { return e.name + " exists: use -force to overwrite it" }
+func (e existsError) Is(target error) bool { return target == fs.ErrExist }
 
 // readFile reads the file called name, or standard input if name is "-".
 func readFile(e *env, name string) ([]byte, error) {

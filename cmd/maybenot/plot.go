@@ -1,14 +1,19 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"image/color"
 	"io"
 	"math"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/sim"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
@@ -22,15 +27,8 @@ import (
 // blocked.
 type plotTrace struct {
 	title    string
-	packets  []plotPacket
+	packets  []packet
 	blocking []timeSpan
-}
-
-// A plotPacket is one packet: when, which way and what kind.
-type plotPacket struct {
-	at      time.Duration
-	sent    bool // sent by the client; else received by it
-	padding bool
 }
 
 // A timeSpan is an interval of time.
@@ -172,7 +170,7 @@ func (m marks) Plot(c draw.Canvas, p *plot.Plot) {
 				continue
 			}
 			to := 0.9
-			if !pk.sent {
+			if pk.received {
 				to = -0.9
 			}
 			px := x(pk.at.Seconds())
@@ -199,10 +197,12 @@ func (timeTicks) Ticks(lo, hi float64) []plot.Tick {
 			break
 		}
 	}
+	// As many decimals as the step needs, so that 3 × 0.05 reads 0.15.
+	decimals := max(0, int(-math.Floor(math.Log10(step)+1e-9)))
 	var ticks []plot.Tick
 	for i := math.Ceil(lo / step); i*step <= hi; i++ {
 		v := i * step
-		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', -1, 64)})
+		ticks = append(ticks, plot.Tick{Value: v, Label: strconv.FormatFloat(v, 'f', decimals, 64)})
 	}
 	return ticks
 }
@@ -219,4 +219,90 @@ func (s legendSwatch) Thumbnail(c *draw.Canvas) {
 // plotPixels returns the picture's size in pixels.
 func plotPixels() (w, h int) {
 	return int(math.Round(plotWidth.Dots(plotDPI))), int(math.Round(plotHeight.Dots(plotDPI)))
+}
+
+var plotCmd = &command{
+	name:    "plot",
+	args:    "[flags] PICTURE",
+	summary: "draw a trace, undefended and defended, to a PNG or SVG picture",
+	doc: `Plot simulates a trace as simulate does, with the same flags, and draws it
+to the file PICTURE, as PNG or SVG by its extension (.png, .svg): the trace
+without machines above, the defended trace below, on one time axis. Each
+packet the client sent is a mark going up from the middle line, each one it
+received a mark going down; normal packets and padding have their own
+colours, and the spans of time when the client's outgoing traffic was
+blocked are shaded. Then it prints simulate's summary.
+
+A blocking span runs from a BlockingBegin at the client to the next
+BlockingEnd. With -max-trace-length and -only-network-activity (the
+default) the run returns no blocking events, so nothing is shaded.
+
+Examples:
+  maybenot plot page.png
+  maybenot plot -client-spec "front 1700 1 14 100" -seed 3 front.svg
+  maybenot plot -client machines.txt -trace page.log -force page.png
+`,
+	setup: setupPlot,
+}
+
+// setupPlot defines the flags of plot on fs: simulate's for one trace.
+func setupPlot(fs *flag.FlagSet) func(*env, []string) error {
+	f := &simulateFlags{}
+	f.defineRun(fs)
+	fs.BoolVar(&f.force, "force", false, "overwrite PICTURE if it exists")
+	return func(e *env, args []string) error {
+		if len(args) != 1 {
+			return usageError{fmt.Sprintf("want one argument, the picture's file (.png or .svg), got %d", len(args))}
+		}
+		f.plot, f.quiet = args[0], true
+		return runSimulate(e, f, nil)
+	}
+}
+
+// writePlotFile draws top above bottom to the picture file called name,
+// which must not exist unless force is set.
+func writePlotFile(name string, force bool, top, bottom plotTrace) error {
+	format, err := plotFormat(name)
+	if err != nil {
+		return err
+	}
+	file, err := createOutput(name, force)
+	if err != nil {
+		return err
+	}
+	if err := writePlot(file, format, top, bottom); err != nil {
+		file.Close()
+		os.Remove(name)
+		return fmt.Errorf("drawing %s: %w", name, err)
+	}
+	return file.Close()
+}
+
+// blockingSpans returns when the client's outgoing traffic was blocked,
+// from the events of a run: a span starts at a BlockingBegin at the client
+// while none is open and ends at the next BlockingEnd there. (A
+// BlockingBegin that blocked nothing, for zero time, looks the same; the
+// events do not tell them apart.) A span still open at the end runs to
+// the last event.
+func blockingSpans(events []sim.Event) []timeSpan {
+	var spans []timeSpan
+	open := false
+	var from, last time.Duration
+	for _, e := range events {
+		last = max(last, e.Time)
+		if !e.Client {
+			continue
+		}
+		switch {
+		case e.Event == maybenot.BlockingBegin && !open:
+			open, from = true, e.Time
+		case e.Event == maybenot.BlockingEnd && open:
+			open = false
+			spans = append(spans, timeSpan{from, e.Time})
+		}
+	}
+	if open {
+		spans = append(spans, timeSpan{from, last})
+	}
+	return spans
 }

@@ -5,9 +5,15 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/sim"
 )
 
 // pixelsOf returns the pixels of img that have exactly colour c, as
@@ -45,16 +51,16 @@ func columns(px map[int][]int, minLen, width int) [][2]int {
 
 func TestWritePlotPNG(t *testing.T) {
 	s := time.Second
-	top := plotTrace{title: "undefended", packets: []plotPacket{
-		{at: 0, sent: true},
-		{at: 5 * s, sent: false},
-		{at: 10 * s, sent: true},
+	top := plotTrace{title: "undefended", packets: []packet{
+		{at: 0},
+		{at: 5 * s, received: true},
+		{at: 10 * s},
 	}}
-	bottom := plotTrace{title: "defended", packets: []plotPacket{
-		{at: 0, sent: true},
-		{at: 2 * s, sent: true, padding: true},
-		{at: 5 * s, sent: false},
-		{at: 10 * s, sent: true},
+	bottom := plotTrace{title: "defended", packets: []packet{
+		{at: 0},
+		{at: 2 * s, padding: true},
+		{at: 5 * s, received: true},
+		{at: 10 * s},
 	}, blocking: []timeSpan{{6 * s, 8 * s}}}
 
 	var buf bytes.Buffer
@@ -146,7 +152,7 @@ func TestWritePlotPNG(t *testing.T) {
 
 func TestWritePlotSVG(t *testing.T) {
 	var buf bytes.Buffer
-	tr := plotTrace{title: "t", packets: []plotPacket{{at: time.Millisecond, sent: true}}}
+	tr := plotTrace{title: "t", packets: []packet{{at: time.Millisecond}}}
 	if err := writePlot(&buf, "svg", tr, tr); err != nil {
 		t.Fatal(err)
 	}
@@ -187,4 +193,143 @@ func maxOf(xs []int) int {
 		m = max(m, x)
 	}
 	return m
+}
+
+func TestBlockingSpans(t *testing.T) {
+	ms := time.Millisecond
+	ev := func(e maybenot.Event, at time.Duration, client bool) sim.Event {
+		return sim.Event{Event: e, Time: at, Client: client}
+	}
+	events := []sim.Event{
+		ev(maybenot.TunnelSent, 0, true),
+		ev(maybenot.BlockingBegin, 1*ms, true),
+		ev(maybenot.BlockingBegin, 2*ms, true),  // extends or replaces: the span goes on
+		ev(maybenot.BlockingBegin, 3*ms, false), // the server's
+		ev(maybenot.BlockingEnd, 4*ms, true),
+		ev(maybenot.BlockingEnd, 5*ms, false),
+		ev(maybenot.BlockingEnd, 6*ms, true), // none open
+		ev(maybenot.BlockingBegin, 7*ms, true),
+		ev(maybenot.TunnelRecv, 9*ms, false),
+	}
+	want := []timeSpan{{1 * ms, 4 * ms}, {7 * ms, 9 * ms}}
+	if got := blockingSpans(events); !slices.Equal(got, want) {
+		t.Errorf("blockingSpans = %v, want %v", got, want)
+	}
+}
+
+// decodePNG reads the PNG file called name and checks its size.
+func decodePNG(t *testing.T, name string) image.Image {
+	t.Helper()
+	f, err := os.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if w, h := plotPixels(); img.Bounds().Dx() != w || img.Bounds().Dy() != h {
+		t.Fatalf("%s is %v, want %dx%d", name, img.Bounds(), w, h)
+	}
+	return img
+}
+
+func TestPlotCommand(t *testing.T) {
+	dir := t.TempDir()
+	pic := filepath.Join(dir, "page.png")
+	code, stdout, stderr := runCLI(t, "", "plot", pic)
+	if code != exitOK || !strings.Contains(stdout, "packets out:") || stderr != "" {
+		t.Fatalf("plot: exit status %d, stdout:\n%sstderr:\n%s", code, stdout, stderr)
+	}
+	img := decodePNG(t, pic)
+	// The built-in machines pad and block: both show, and only in the
+	// defended panel, below the middle of the picture.
+	_, h := plotPixels()
+	for _, c := range []struct {
+		name  string
+		color color.RGBA
+	}{{"padding", paddingColor}, {"blocking", blockingColor}} {
+		px := pixelsOf(img, c.color)
+		marks := 0
+		for _, ys := range px {
+			for _, y := range ys {
+				if y < h/2 {
+					t.Fatalf("%s drawn at y=%d, in the undefended panel", c.name, y)
+				}
+			}
+			if len(ys) > 60 {
+				marks++
+			}
+		}
+		if marks == 0 {
+			t.Errorf("no %s drawn", c.name)
+		}
+	}
+
+	// The summary is simulate's, for the same flags.
+	_, want, _ := runCLI(t, "", "simulate", "-quiet")
+	if stdout != want {
+		t.Errorf("plot's summary differs from simulate -quiet's:\n%s\nwant:\n%s", stdout, want)
+	}
+
+	if code, _, stderr := runCLI(t, "", "plot", pic); code != exitError || !strings.Contains(stderr, "exists: use -force") {
+		t.Errorf("plot over an existing picture: exit status %d, stderr %q", code, stderr)
+	}
+	if code, _, stderr := runCLI(t, "", "plot", "-force", "-seed", "2", pic); code != exitOK {
+		t.Errorf("plot -force: exit status %d, stderr %q", code, stderr)
+	}
+	svg := filepath.Join(dir, "page.svg")
+	if code, _, stderr := runCLI(t, "", "simulate", "-quiet", "-plot", svg); code != exitOK {
+		t.Errorf("simulate -plot: exit status %d, stderr %q", code, stderr)
+	} else if b, err := os.ReadFile(svg); err != nil || !bytes.Contains(b, []byte("<svg")) {
+		t.Errorf("simulate -plot %s wrote no SVG (%v)", svg, err)
+	}
+	for _, args := range [][]string{{"plot"}, {"plot", "a.png", "b.png"}, {"plot", "a.gif"}} {
+		if code, _, _ := runCLI(t, "", args...); code != exitUsage {
+			t.Errorf("%v: exit status %d, want %d", args, code, exitUsage)
+		}
+	}
+}
+
+func TestPlotHelp(t *testing.T) {
+	runCases(t, []cliCase{{name: "plot_help", args: []string{"plot", "-h"}, code: exitOK}})
+}
+
+func TestOutForce(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "defended.log")
+	if err := os.WriteFile(out, []byte("keep\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runCLI(t, "", "simulate", "-quiet", "-out", out)
+	if b, _ := os.ReadFile(out); code != exitError || string(b) != "keep\n" || !strings.Contains(stderr, "use -force") {
+		t.Errorf("-out over a file: exit status %d, stderr %q, file %q", code, stderr, b)
+	}
+	if code, _, stderr := runCLI(t, "", "simulate", "-quiet", "-force", "-out", out); code != exitOK {
+		t.Fatalf("-force -out: exit status %d, stderr %q", code, stderr)
+	}
+	if b, _ := os.ReadFile(out); !strings.HasSuffix(string(b), ",514\n") {
+		t.Errorf("-force -out did not write the defended trace: %.100q", b)
+	}
+}
+
+func TestTimeTicks(t *testing.T) {
+	for _, tt := range []struct {
+		lo, hi float64
+		want   []string
+	}{
+		{0, 0.34, []string{"0.00", "0.05", "0.10", "0.15", "0.20", "0.25", "0.30"}},
+		{0, 10, []string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10"}},
+		{0, 45, []string{"0", "5", "10", "15", "20", "25", "30", "35", "40", "45"}},
+		{0, 0.0021, []string{"0.0000", "0.0005", "0.0010", "0.0015", "0.0020"}},
+		{1, 1, nil},
+	} {
+		var got []string
+		for _, tick := range (timeTicks{}).Ticks(tt.lo, tt.hi) {
+			got = append(got, tick.Label)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("Ticks(%v, %v) = %v, want %v", tt.lo, tt.hi, got, tt.want)
+		}
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -23,6 +24,7 @@ import (
 
 	"github.com/maybenot-go/maybenot"
 	"github.com/maybenot-go/maybenot/internal/splitmix"
+	"github.com/maybenot-go/maybenot/machines"
 	"github.com/maybenot-go/maybenot/sim"
 )
 
@@ -89,6 +91,9 @@ Examples:
 // simulateFlags are the flags of simulate.
 type simulateFlags struct {
 	client, server, trace, dataset, out   string
+	clientSpecs, serverSpecs              specsFlag
+	plot                                  string
+	force                                 bool
 	delay                                 time.Duration
 	pps                                   int
 	clientIntegration                     string
@@ -114,14 +119,27 @@ const defaultMaxIterations = 20_000_000
 // setupSimulate defines the flags of simulate on fs.
 func setupSimulate(fs *flag.FlagSet) func(*env, []string) error {
 	f := &simulateFlags{}
-	fs.StringVar(&f.client, "client", "", "read the client's machine strings, one per line, from `FILE` (- for\nstandard input)")
-	fs.StringVar(&f.server, "server", "", "read the server's machine strings from `FILE` (- for standard input)")
-	fs.StringVar(&f.trace, "trace", "", "read the trace from `FILE` (- for standard input) instead of using the\nbuilt-in page load")
+	f.defineRun(fs)
 	fs.StringVar(&f.dataset, "dataset", "", "simulate every trace under the directory `DIR` (with -out DIR)")
 	fs.StringVar(&f.out, "out", "", "write the defended trace to `FILE` (- for standard output alone), or\nwith -dataset the defended traces under the directory FILE")
+	fs.StringVar(&f.plot, "plot", "", "draw the trace, undefended and defended, to the picture `FILE`\n(.png or .svg)")
+	fs.BoolVar(&f.force, "force", false, "overwrite the files of -out and -plot if they exist")
+	fs.IntVar(&f.jobs, "j", 0, "simulate this many traces of a dataset at once (0: one per core)")
+	fs.BoolVar(&f.quiet, "quiet", false, "print the summary only")
+	return func(e *env, args []string) error { return runSimulate(e, f, args) }
+}
+
+// defineRun defines on fs the flags of a simulation: machines, trace,
+// network, integrations, seed and the options of the run.
+func (f *simulateFlags) defineRun(fs *flag.FlagSet) {
+	fs.StringVar(&f.client, "client", "", "read the client's machine strings, one per line, from `FILE` (- for\nstandard input)")
+	fs.StringVar(&f.server, "server", "", "read the server's machine strings from `FILE` (- for standard input)")
+	fs.Var(&f.clientSpecs, "client-spec", "add the machines of the defense `SPEC` at the client (see \"maybenot\nmachines -list\"); may be repeated")
+	fs.Var(&f.serverSpecs, "server-spec", "add the machines of the defense `SPEC` at the server; may be repeated")
+	fs.StringVar(&f.trace, "trace", "", "read the trace from `FILE` (- for standard input) instead of using the\nbuilt-in page load")
 	fs.DurationVar(&f.delay, "delay", 10*time.Millisecond, "the network's one-way delay between client and server, a `duration`")
 	fs.IntVar(&f.pps, "pps", 0, "the network's bottleneck in `packets` per second (0: 10 times the\nbusiest 100 ms of the trace)")
-	fs.StringVar(&f.clientIntegration, "client-integration", "", "the client's integration delays, as `JSON` (see above)")
+	fs.StringVar(&f.clientIntegration, "client-integration", "", "the client's integration delays, as `JSON` (see \"maybenot simulate -h\")")
 	fs.StringVar(&f.serverIntegration, "server-integration", "", "the server's integration delays, as `JSON`")
 	fs.Uint64Var(&f.seed, "seed", 1, "seed of the random numbers")
 	fs.IntVar(&f.maxTraceLength, "max-trace-length", 0, "stop after this many events are returned (0: no limit)")
@@ -134,9 +152,33 @@ func setupSimulate(fs *flag.FlagSet) func(*env, []string) error {
 	fs.Float64Var(&f.paddingFracServer, "max-padding-frac-server", 0, "cap the server's padding at this `fraction` (0 to 1)")
 	fs.Float64Var(&f.blockingFracServer, "max-blocking-frac-server", 0, "cap the server's blocking at this `fraction` (0 to 1)")
 	fs.IntVar(&f.size, "size", defaultPacketSize, "the size in `bytes` written for every packet of a defended trace and\ncounted for each padding packet")
-	fs.IntVar(&f.jobs, "j", 0, "simulate this many traces of a dataset at once (0: one per core)")
-	fs.BoolVar(&f.quiet, "quiet", false, "print the summary only")
-	return func(e *env, args []string) error { return runSimulate(e, f, args) }
+}
+
+// specsFlag is a flag that may be given several times, each time a SPEC of
+// the machine library.
+type specsFlag []machines.Spec
+
+func (s *specsFlag) String() string {
+	if s == nil {
+		return ""
+	}
+	var b strings.Builder
+	for i, spec := range *s {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(spec.String())
+	}
+	return b.String()
+}
+
+func (s *specsFlag) Set(v string) error {
+	spec, err := parseSpecArg(v)
+	if err != nil {
+		return errors.New(strings.TrimPrefix(err.Error(), "machines: "))
+	}
+	*s = append(*s, spec)
+	return nil
 }
 
 // check reports flags that make no sense together or are out of range.
@@ -166,6 +208,8 @@ func (f *simulateFlags) check(args []string) error {
 		return usageError{"-trace and -dataset cannot go together"}
 	case f.dataset != "" && (f.out == "" || f.out == "-"):
 		return usageError{"-dataset needs -out DIR, the directory for the defended traces"}
+	case f.dataset != "" && f.plot != "":
+		return usageError{"-plot draws one trace: it cannot go with -dataset"}
 	case f.delay < 0 || f.delay > sim.MaxDelay:
 		return usageError{fmt.Sprintf("-delay %v is not between 0 and %v", f.delay, sim.MaxDelay)}
 	case f.pps < 0 || uint64(f.pps) > math.MaxUint32:
@@ -196,6 +240,8 @@ type simulation struct {
 	// table says that the events of the run are printed: else they are
 	// dropped once the client's packets are taken from them.
 	table bool
+	// plot says that the trace is drawn.
+	plot bool
 }
 
 // runSimulate loads the machines, and simulates the trace or the dataset.
@@ -219,14 +265,22 @@ func runSimulate(e *env, f *simulateFlags, args []string) error {
 		},
 	}
 	s.options.Network = s.network
+	if f.plot != "" {
+		if _, err := plotFormat(f.plot); err != nil {
+			return usageError{"-plot " + err.Error()}
+		}
+	}
 	var err error
-	if f.client == "" && f.server == "" {
+	if f.client == "" && f.server == "" && len(f.clientSpecs) == 0 && len(f.serverSpecs) == 0 {
 		s.client, s.clientNames = defaultMachines()
 	} else {
-		if s.client, s.clientNames, err = loadMachines(e, f.client); err != nil {
+		// The specs' builders that draw take their draws from one
+		// source, the client's first, as "maybenot machines -seed".
+		rng := splitmix.New(f.seed)
+		if s.client, s.clientNames, err = loadSide(e, f.client, "-client-spec", f.clientSpecs, rng); err != nil {
 			return err
 		}
-		if s.server, s.serverNames, err = loadMachines(e, f.server); err != nil {
+		if s.server, s.serverNames, err = loadSide(e, f.server, "-server-spec", f.serverSpecs, rng); err != nil {
 			return err
 		}
 	}
@@ -242,25 +296,35 @@ func runSimulate(e *env, f *simulateFlags, args []string) error {
 	return runOne(e, f, s)
 }
 
-// loadMachines returns the machines in the file called name ("-" for
-// standard input) and their names, or none if name is empty.
-func loadMachines(e *env, name string) ([]maybenot.Machine, []string, error) {
-	if name == "" {
-		return nil, nil, nil
+// loadSide returns the machines of one side, and their names: those in the
+// file called name ("-" for standard input; none if name is empty), then
+// those of specs (of the flag called flagName), built with rng.
+func loadSide(e *env, name string, flagName string, specs []machines.Spec, rng rand.Source) ([]maybenot.Machine, []string, error) {
+	var ms []maybenot.Machine
+	var names []string
+	if name != "" {
+		data, err := readFile(e, name)
+		if err != nil {
+			return nil, nil, err
+		}
+		if ms, err = parseMachines(string(data)); err != nil {
+			return nil, nil, fmt.Errorf("%s: %w", displayName(name), err)
+		}
+		for i := range ms {
+			names = append(names, ms[i].Name())
+		}
 	}
-	data, err := readFile(e, name)
-	if err != nil {
-		return nil, nil, err
+	for _, spec := range specs {
+		built, err := spec.Machines(rng)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s %s: %w", flagName, spec, err)
+		}
+		for i := range built {
+			names = append(names, spec.String()+" "+built[i].Name())
+		}
+		ms = append(ms, built...)
 	}
-	machines, err := parseMachines(string(data))
-	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", displayName(name), err)
-	}
-	names := make([]string, len(machines))
-	for i := range machines {
-		names[i] = machines[i].Name()
-	}
-	return machines, names, nil
+	return ms, names, nil
 }
 
 // parseIntegration parses an integration flag, or returns nil for "".
@@ -315,6 +379,11 @@ type outcome struct {
 	events   []sim.Event // defended
 	defended []packet    // at the client
 	stats    traceStats
+
+	// With a plot: the baseline's packets at the client, and when the
+	// client's outgoing traffic was blocked.
+	baseline []packet
+	blocking []timeSpan
 }
 
 // integrations returns the integrations for a trace simulated with seed.
@@ -349,12 +418,27 @@ func (s *simulation) simulate(r io.Reader, seed uint64) (*outcome, error) {
 		// else, and it halves the memory.
 		o.OnlyClientEvents = true
 	}
+	// A plot shades blocking, so it needs the blocking events: the run
+	// returns them, and the table leaves them out again if it was asked
+	// for packets alone. With a limit on the events returned, that would
+	// change the run: then blocking is shaded only if returned anyway.
+	onlyPackets := false
+	if s.plot && o.OnlyNetworkActivity && o.MaxTraceLength == 0 {
+		o.OnlyNetworkActivity, onlyPackets = false, true
+	}
 	o.ClientRand, o.ServerRand = sim.Xoshiro256StarStar(seed), sim.Xoshiro256StarStar(seed+1)
 	events, err := sim.Run(s.client, s.server, tr, o)
 	if err != nil {
 		return nil, err
 	}
 	res := &outcome{trace: tr, defended: clientPackets(events)}
+	if s.plot {
+		res.blocking = blockingSpans(events)
+	}
+	if onlyPackets {
+		events = networkActivity(events)
+		o.OnlyNetworkActivity = true
+	}
 	if s.table {
 		res.events = events
 	}
@@ -367,7 +451,11 @@ func (s *simulation) simulate(r io.Reader, seed uint64) (*outcome, error) {
 	if err != nil {
 		return nil, err
 	}
-	res.stats = measure(res.defended, clientPackets(base), tr.Len(), bytes, s.size)
+	baseline := clientPackets(base)
+	res.stats = measure(res.defended, baseline, tr.Len(), bytes, s.size)
+	if s.plot {
+		res.baseline = baseline
+	}
 	return res, nil
 }
 
@@ -392,16 +480,24 @@ func runOne(e *env, f *simulateFlags, s *simulation) error {
 		r, name = file, f.trace
 	}
 	s.table = !f.quiet && f.out != "-"
+	s.plot = f.plot != ""
 	res, err := s.simulate(r, f.seed)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, plain(err))
 	}
 
+	if s.plot {
+		undefended := plotTrace{title: "undefended: " + name, packets: res.baseline}
+		defended := plotTrace{title: "defended", packets: res.defended, blocking: res.blocking}
+		if err := writePlotFile(f.plot, f.force, undefended, defended); err != nil {
+			return err
+		}
+	}
 	if f.out == "-" {
 		return writeTrace(e.stdout, res.defended, s.size)
 	}
 	if f.out != "" {
-		if err := writeTraceFile(f.out, res.defended, s.size); err != nil {
+		if err := writeTraceFile(f.out, f.force, res.defended, s.size); err != nil {
 			return err
 		}
 	}
@@ -423,9 +519,10 @@ func runOne(e *env, f *simulateFlags, s *simulation) error {
 	return err
 }
 
-// writeTraceFile writes a defended trace to the file called name.
-func writeTraceFile(name string, packets []packet, size int) error {
-	file, err := os.Create(name)
+// writeTraceFile writes a defended trace to the file called name, which
+// must not exist unless force is set.
+func writeTraceFile(name string, force bool, packets []packet, size int) error {
+	file, err := createOutput(name, force)
 	if err != nil {
 		return err
 	}
@@ -524,7 +621,7 @@ func runDataset(e *env, f *simulateFlags, s *simulation) error {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				stats, err := s.simulateFile(f.dataset, f.out, names[i], traceSeed(f.seed, names[i]))
+				stats, err := s.simulateFile(f.dataset, f.out, names[i], traceSeed(f.seed, names[i]), f.force)
 				results[i] = datasetResult{name: names[i], stats: stats, err: err}
 				if err != nil {
 					report(names[i], err)
@@ -591,8 +688,8 @@ func traceSeed(seed uint64, name string) uint64 {
 }
 
 // simulateFile simulates the trace dir/name and writes the defended trace
-// to out/name.
-func (s *simulation) simulateFile(dir, out, name string, seed uint64) (traceStats, error) {
+// to out/name, which must not exist unless force is set.
+func (s *simulation) simulateFile(dir, out, name string, seed uint64, force bool) (traceStats, error) {
 	file, err := os.Open(filepath.Join(dir, name))
 	if err != nil {
 		return traceStats{}, plainPathError(err)
@@ -606,9 +703,11 @@ func (s *simulation) simulateFile(dir, out, name string, seed uint64) (traceStat
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return traceStats{}, err
 	}
-	if err := writeTraceFile(dst, res.defended, s.size); err != nil {
-		os.Remove(dst)
-		return traceStats{}, err
+	if err := writeTraceFile(dst, force, res.defended, s.size); err != nil {
+		if !errors.Is(err, fs.ErrExist) {
+			os.Remove(dst)
+		}
+		return traceStats{}, plainPathError(err)
 	}
 	return res.stats, nil
 }

@@ -28,6 +28,9 @@ func TestSimulate(t *testing.T) {
 		{name: "simulate_machines_stdin", args: []string{"simulate", "-client", "-", "-trace", "testdata/trace.log", "-quiet"}, stdin: "machines.txt", code: exitOK},
 		{name: "simulate_stall", args: []string{"simulate", "-client", "testdata/stall.txt", "-max-iterations", "2000", "-quiet"}, code: exitOK},
 
+		{name: "simulate_specs", args: []string{"simulate", "-client-spec", "front 1700 1 14 100", "-client-spec", "break_pad_client", "-server-spec", `{"BreakPadServer":null}`, "-quiet"}, code: exitOK},
+		{name: "simulate_specs_and_file", args: []string{"simulate", "-client", "testdata/sim_machines.txt", "-client-spec", "interspace_client", "-seed", "4", "-trace", "testdata/trace.log", "-quiet"}, code: exitOK},
+
 		{name: "simulate_bad_trace", args: []string{"simulate", "-trace", "testdata/bad_trace.log"}, code: exitError},
 		{name: "simulate_bad_machines", args: []string{"simulate", "-client", "testdata/invalid_line2.txt"}, code: exitError},
 		{name: "simulate_missing_trace", args: []string{"simulate", "-trace", "testdata/no-such-trace.log"}, code: exitError},
@@ -41,6 +44,10 @@ func TestSimulate(t *testing.T) {
 		{name: "simulate_both_stdin", args: []string{"simulate", "-client", "-", "-trace", "-"}, code: exitUsage},
 		{name: "simulate_dataset_no_out", args: []string{"simulate", "-dataset", "testdata"}, code: exitUsage},
 		{name: "simulate_dataset_and_trace", args: []string{"simulate", "-dataset", "testdata", "-trace", "testdata/trace.log", "-out", "x"}, code: exitUsage},
+		{name: "simulate_bad_spec", args: []string{"simulate", "-client-spec", "front 1 1 14 100"}, code: exitError},
+		{name: "simulate_unknown_spec", args: []string{"simulate", "-server-spec", "nosuch"}, code: exitUsage},
+		{name: "simulate_plot_dataset", args: []string{"simulate", "-dataset", "testdata", "-out", "x", "-plot", "x.png"}, code: exitUsage},
+		{name: "simulate_plot_format", args: []string{"simulate", "-plot", "x.jpg"}, code: exitUsage},
 		{name: "simulate_argument", args: []string{"simulate", "trace.log"}, code: exitUsage},
 		{name: "simulate_help", args: []string{"simulate", "-h"}, code: exitOK},
 	})
@@ -245,11 +252,16 @@ func TestSimulateDatasetOutInside(t *testing.T) {
 	dir := writeDataset(t)
 	os.Remove(filepath.Join(dir, "sub", "bad.log"))
 	out := filepath.Join(dir, "defended")
-	for range 2 {
-		code, stdout, stderr := runCLI(t, "", "simulate", "-dataset", dir, "-out", out, "-quiet")
+	for _, force := range []string{"-force=false", "-force"} {
+		code, stdout, stderr := runCLI(t, "", "simulate", "-dataset", dir, "-out", out, force, "-quiet")
 		if code != exitOK || !strings.Contains(stdout, "total (3 traces)") {
 			t.Fatalf("exit status %d:\n%s%s", code, stdout, stderr)
 		}
+	}
+	// Without -force, the defended traces of the runs before stay.
+	code, _, stderr := runCLI(t, "", "simulate", "-dataset", dir, "-out", out, "-quiet")
+	if code != exitError || strings.Count(stderr, "exists: use -force to overwrite it") != 3 {
+		t.Errorf("again without -force: exit status %d, stderr:\n%s", code, stderr)
 	}
 	if code, _, _ := runCLI(t, "", "simulate", "-dataset", dir, "-out", dir); code != exitUsage {
 		t.Errorf("-out the dataset: exit status %d, want %d", code, exitUsage)

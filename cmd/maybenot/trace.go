@@ -50,6 +50,19 @@ func clientPackets(events []sim.Event) []packet {
 	return ps
 }
 
+// networkActivity returns the events among events that a run with
+// OnlyNetworkActivity returns: packets sent and received. It reuses the
+// slice.
+func networkActivity(events []sim.Event) []sim.Event {
+	out := events[:0]
+	for _, e := range events {
+		if e.Event == maybenot.TunnelSent || e.Event == maybenot.TunnelRecv {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
 // writeTrace writes packets in the reference's trace format,
 // "time_ns,sn|sp|rn|rp,size", one packet per line, every packet of the
 // given size. Times are from time 0 of the base trace; a time before it
