@@ -408,8 +408,11 @@ func truncInt64(x float64) int64 {
 // then each further bit squares it again and multiplies the bits that are
 // set into the result. powi(x, 2) = x*x and powi(x, 3) = x*(x*x).
 func powi(x float64, n uint32) float64 {
-	if n == 0 {
-		return 1
+	if n < 4 {
+		// The same products without a branch on n, for Geometric's
+		// small exponents.
+		sq := x * x
+		return [4]float64{1, x, sq, x * sq}[n]
 	}
 	for n&1 == 0 {
 		x *= x
