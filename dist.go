@@ -512,8 +512,9 @@ func (n Normal) sample(rng rand.Source) float64 {
 // that rand_distr uses: for independent standard normals U1 and U2, with
 // U = max(U1, U2) and V = min(U1, U2), ((1+α)U + (1-α)V)/sqrt(2(1+α²)) is
 // skew-normal with shape α. Shape 0 takes U1 alone, shapes ±1 take U or V.
-// A shape beyond about 1.3e154 makes the denominator infinite and every
-// draw Location, as in the reference. A Scale that is not finite and > 0,
+// A |Shape| beyond about 1.3e154 makes the denominator infinite, so every
+// draw is Location (or NaN, once the numerator overflows too), as in the
+// reference. A Scale that is not finite and > 0,
 // or a Shape that is not finite, gives NaN.
 func (s SkewNormal) sample(rng rand.Source) float64 {
 	if !finite(s.Scale) || !(s.Scale > 0) || !finite(s.Shape) {
@@ -558,11 +559,12 @@ const maxBinomialTrials = 1_000_000_000
 // inverts the distribution function (BINV, at most 110 steps an attempt,
 // one draw each attempt), from 10 up it is Kachitvichyanukul and
 // Schmeiser's BTPE (triangle, parallelogram and exponential tails,
-// 1.2 to 1.5 attempts of two draws on average). So no trials with a
+// two draws an attempt, from about 1.15 attempts on average for large
+// n·p(1-p) to 2 for the smallest). So no trials with a
 // probability strictly between 0 and 1 still draws one number, as the
 // reference does.
 //
-// If 1-p rounds to 1 (p below about 1.1e-16, which validation rejects) the
+// If 1-p rounds to 1 (p at most 2^-54, which validation rejects) the
 // reference samples Poisson(n·p) instead. More than 1e9 trials (also
 // invalid; the reference's fuzzing found its sampling hanging on such
 // counts) gives NaN.
@@ -747,8 +749,8 @@ func btpeStirling(a float64) float64 {
 // brings (1-p)^(2^k) to 1/2 or below: d by counting draws below
 // (1-p)^(2^k), m uniform on [0, 2^k) from the low bits of one draw,
 // accepted with probability (1-p)^m. A probability outside [0, 1] gives
-// NaN, as does one so small (below about 1.1e-16, which validation
-// rejects) that 1-p rounds to 1: the reference then never finds its k.
+// NaN, as does one so small (at most 2^-54, which validation rejects)
+// that 1-p rounds to 1: the reference then never finds its k.
 func (g Geometric) sample(rng rand.Source) float64 {
 	p := g.Probability
 	switch {
