@@ -7,7 +7,8 @@ import (
 	"math/rand/v2"
 	"strconv"
 
-	"gonum.org/v1/gonum/stat/distuv"
+	"github.com/maybenot-go/maybenot/internal/libm"
+	"github.com/maybenot-go/maybenot/internal/ziggurat"
 )
 
 // DistMinProbability is the smallest non-zero success probability a Binomial
@@ -269,7 +270,13 @@ func (b Beta) check() error {
 
 // Sample draws one value: a draw from the distribution plus Start, then
 // clamped as the Dist documentation says. The result is always finite and
-// >= 0 (never -0). Sampling allocates nothing and, for every parameter set
+// >= 0 (never -0). For a Dist that validates it takes the same 64-bit
+// draws from the source and returns the same value, bit for bit, as the
+// reference implementation (its Dist::sample, with rand_distr 0.5.1's
+// samplers over rand 0.9.5 and the libm crate's float functions), on every
+// GOARCH.
+//
+// Sampling allocates nothing and, for every parameter set
 // that validates, uses a bounded number of random numbers on average (at
 // most a few dozen). A Dist that does not validate still samples without
 // panicking or looping for long, but its values are meaningless.
@@ -327,285 +334,743 @@ func (d Dist) draw(rng rand.Source) float64 {
 	return math.NaN()
 }
 
-// unitFloat64 turns one 64-bit draw into a float64 in [0, 1) the way the
-// reference's random source does: the top 52 bits become the mantissa of a
-// number in [1, 2), and 1 is subtracted.
+// The samplers below reproduce the reference bit for bit: the samplers of
+// rand_distr 0.5.1, over the float conversions of rand 0.9.5, constructed
+// anew for every sample as the reference's Dist::sample does, with the
+// float functions of the libm crate (internal/libm; math.Sqrt, math.Floor
+// and math.Abs are exact everywhere). Every product that is then added to
+// or subtracted from is written float64(a*b): the conversion forbids the
+// compiler to fuse the two into one multiply-add, which rounds once where
+// the reference rounds twice (Go fuses on arm64, ppc64, riscv64, s390x,
+// loong64, and amd64 with GOAMD64=v3).
+//
+// Each sampler returns a raw draw (Dist.Sample adds Start and clamps). For
+// parameters the reference's constructor rejects (its Dist::sample would
+// panic) they return NaN without a draw, which Dist.Sample turns into 0;
+// where the reference would loop forever on parameters that validation
+// rejects, they return NaN too. (Uniform alone applies its formula to any
+// bounds: the reference panics on an empty or infinite range, this gives
+// a value between the bounds, or NaN.) Either way they return in bounded
+// time.
+
+// The float conversions of rand 0.9.5. Each uses one 64-bit draw.
+
+// unitFloat64 is a float64 in [0, 1) with 52 random bits, as rand's
+// uniform float ranges (random_range, Uniform) make it: the top 52 bits
+// become the fraction of a number in [1, 2), and 1 is subtracted.
 func unitFloat64(rng rand.Source) float64 {
 	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - 1
 }
 
-// float64OpenClosed01 is 1 - unitFloat64: a float64 in (0, 1], for the
-// logarithms the samplers below take.
-func float64OpenClosed01(rng rand.Source) float64 {
-	return 1 - unitFloat64(rng)
+// standardUniform is a float64 in [0, 1) with 53 random bits, rand's
+// StandardUniform (what rng.random::<f64>() returns): the top 53 bits
+// times 2^-53.
+func standardUniform(rng rand.Source) float64 {
+	return float64(float64(rng.Uint64()>>11) * 0x1p-53)
 }
 
-// unitFloat32 is unitFloat64 at float32 precision, from the high 32 bits
-// of one 64-bit draw. Transition choice uses it.
+// openClosed01 is a float64 in (0, 1], rand's OpenClosed01: the top 53
+// bits plus one, times 2^-53.
+func openClosed01(rng rand.Source) float64 {
+	return float64(float64(rng.Uint64()>>11+1) * 0x1p-53)
+}
+
+// open01 is a float64 in (0, 1), rand's Open01: the top 52 bits as the
+// fraction of a number in [1, 2), minus 1 - 2^-53, so the values are the
+// odd multiples of 2^-53.
+func open01(rng rand.Source) float64 {
+	return math.Float64frombits(rng.Uint64()>>12|0x3FF0000000000000) - (1 - 0x1p-53)
+}
+
+// unitFloat32 is a float32 in [0, 1) from the high 32 bits of one 64-bit
+// draw, as unitFloat64 makes a float64. Transition choice uses it.
 func unitFloat32(rng rand.Source) float32 {
 	return math.Float32frombits(uint32(rng.Uint64()>>32)>>9|0x3F800000) - 1
 }
 
-// The per-type samplers. Each returns a raw draw (Dist.Sample adds Start and
-// clamps) and must return, NaN included, in bounded time for any parameters,
-// valid or not; gonum's samplers are called only where that holds.
+// truncInt64 converts x to int64 as Rust's `as i64` does: towards zero,
+// saturating at the int64 range, NaN giving 0. (Go leaves the plain
+// conversion undefined outside the range.)
+func truncInt64(x float64) int64 {
+	switch {
+	case x != x:
+		return 0
+	case x >= 1<<63:
+		return math.MaxInt64
+	case x < -1<<63:
+		return math.MinInt64
+	}
+	return int64(x)
+}
 
-// sample reproduces the reference bit for bit: the constant Low without a
-// draw when the range is empty, else Low plus one uniform draw times the
-// width.
+// powi is x^n by repeated squaring, as num-traits' Float::powi computes it
+// without std (the reference's build): the low zero bits of n square x,
+// then each further bit squares it again and multiplies the bits that are
+// set into the result. powi(x, 2) = x*x and powi(x, 3) = x*(x*x).
+func powi(x float64, n uint32) float64 {
+	if n < 4 {
+		// The same products without a branch on n, for Geometric's
+		// small exponents.
+		sq := x * x
+		return [4]float64{1, x, sq, x * sq}[n]
+	}
+	for n&1 == 0 {
+		x *= x
+		n >>= 1
+	}
+	acc := x
+	for n > 1 {
+		n >>= 1
+		x *= x
+		if n&1 == 1 {
+			acc *= x
+		}
+	}
+	return acc
+}
+
+// standardNormal draws from the standard normal distribution with the
+// ziggurat method (ZIGNOR): one 64-bit draw picks a layer (its low 8 bits)
+// and a point u in [-1, 1) (its top 52 bits); almost always the point lies
+// inside the layer's rectangle. Otherwise a second draw tests it against
+// the density, and the base layer falls back to Marsaglia's tail method
+// with two Open01 draws per attempt.
+func standardNormal(rng rand.Source) float64 {
+	for {
+		bits := rng.Uint64()
+		i := bits & 0xff
+		u := math.Float64frombits(bits>>12|0x4000000000000000) - 3 // [2, 4) - 3
+		x := u * ziggurat.NormX[i]
+		if math.Abs(x) < ziggurat.NormX[i+1] {
+			return x
+		}
+		if i == 0 {
+			return normalTail(u, rng)
+		}
+		f0, f1 := ziggurat.NormF[i], ziggurat.NormF[i+1]
+		if f1+float64((f0-f1)*standardUniform(rng)) < libm.Exp(-x*x/2) {
+			return x
+		}
+	}
+}
+
+// normalTail draws from the normal tail beyond ziggurat.NormR, on the side
+// of u's sign.
+func normalTail(u float64, rng rand.Source) float64 {
+	x, y := 1.0, 0.0
+	for -2*y < x*x {
+		x = libm.Log(open01(rng)) / ziggurat.NormR
+		y = libm.Log(open01(rng))
+	}
+	if u < 0 {
+		return x - ziggurat.NormR
+	}
+	return ziggurat.NormR - x
+}
+
+// exp1 draws from the standard exponential distribution with the one-sided
+// ziggurat: as standardNormal, but u is in (0, 1) and the tail beyond
+// ziggurat.ExpR is ExpR - ln(U), U StandardUniform.
+func exp1(rng rand.Source) float64 {
+	for {
+		bits := rng.Uint64()
+		i := bits & 0xff
+		u := math.Float64frombits(bits>>12|0x3FF0000000000000) - (1 - 0x1p-53)
+		x := u * ziggurat.ExpX[i]
+		if x < ziggurat.ExpX[i+1] {
+			return x
+		}
+		if i == 0 {
+			return ziggurat.ExpR - libm.Log(standardUniform(rng))
+		}
+		f0, f1 := ziggurat.ExpF[i], ziggurat.ExpF[i+1]
+		if f1+float64((f0-f1)*standardUniform(rng)) < libm.Exp(-x) {
+			return x
+		}
+	}
+}
+
+// sample draws nothing when Low == High and returns Low; otherwise it is
+// rand's random_range(Low..High): Low plus one unitFloat64 times the width.
 func (u Uniform) sample(rng rand.Source) float64 {
 	if u.Low == u.High {
 		return u.Low
 	}
-	// The conversion keeps the multiplication rounded on its own: fused
-	// into the addition (FMA) the last bit could differ from the reference.
 	return float64(unitFloat64(rng)*(u.High-u.Low)) + u.Low
 }
 
-// sample is gonum's: a ziggurat standard normal, scaled and shifted.
+// sample is Mean + Stdev·Z for a standard normal Z. A Stdev that is not
+// finite gives NaN.
 func (n Normal) sample(rng rand.Source) float64 {
-	return distuv.Normal{Mu: n.Mean, Sigma: n.Stdev, Src: rng}.Rand()
+	if !finite(n.Stdev) {
+		return math.NaN()
+	}
+	return float64(n.Stdev*standardNormal(rng)) + n.Mean
 }
 
-// sample uses Azzalini's representation: for independent standard normals
-// U0 and U1, delta*|U0| + sqrt(1-delta^2)*U1 is skew-normal with shape
-// alpha when delta = alpha/sqrt(1+alpha^2). Both coefficients come from
-// h = hypot(1, alpha) (delta = alpha/h, sqrt(1-delta^2) = 1/h), so a shape
-// as large as 1e300 still gives delta = 1 instead of overflowing to 0.
+// sample uses the representation of Ghorbanzadeh, Jaupi and Durand (2014)
+// that rand_distr uses: for independent standard normals U1 and U2, with
+// U = max(U1, U2) and V = min(U1, U2), ((1+α)U + (1-α)V)/sqrt(2(1+α²)) is
+// skew-normal with shape α. Shape 0 takes U1 alone, shapes ±1 take U or V.
+// A |Shape| beyond about 1.3e154 makes the denominator infinite, so every
+// draw is Location (or NaN, once the numerator overflows too), as in the
+// reference. A Scale that is not finite and > 0,
+// or a Shape that is not finite, gives NaN.
 func (s SkewNormal) sample(rng rand.Source) float64 {
-	r := rand.New(rng)
-	u0 := r.NormFloat64()
-	u1 := r.NormFloat64()
-	h := math.Hypot(1, s.Shape)
-	z := s.Shape/h*math.Abs(u0) + u1/h
-	return s.Location + s.Scale*z
+	if !finite(s.Scale) || !(s.Scale > 0) || !finite(s.Shape) {
+		return math.NaN()
+	}
+	u1 := standardNormal(rng)
+	var z float64
+	switch {
+	case s.Shape == 0:
+		z = u1
+	default:
+		u2 := standardNormal(rng)
+		u, v := max(u1, u2), min(u1, u2)
+		switch s.Shape {
+		case -1:
+			z = v
+		case 1:
+			z = u
+		default:
+			z = (float64((1+s.Shape)*u) + float64((1-s.Shape)*v)) /
+				(math.Sqrt(1+float64(s.Shape*s.Shape)) * math.Sqrt2)
+		}
+	}
+	return float64(z*s.Scale) + s.Location
 }
 
-// sample is gonum's: exp of a normal draw.
+// sample is e^(Mu + Sigma·Z) for a standard normal Z. A Sigma that is not
+// finite gives NaN.
 func (l LogNormal) sample(rng rand.Source) float64 {
-	return distuv.LogNormal{Mu: l.Mu, Sigma: l.Sigma, Src: rng}.Rand()
+	if !finite(l.Sigma) {
+		return math.NaN()
+	}
+	return libm.Exp(float64(l.Sigma*standardNormal(rng)) + l.Mu)
 }
 
 // maxBinomialTrials is the most trials validation accepts.
 const maxBinomialTrials = 1_000_000_000
 
-// sample answers the degenerate cases (no trials, probability 0 or 1)
-// without a draw and passes the rest to gonum: direct simulation below 25
-// trials, otherwise rejection from a Poisson or Cauchy proposal, a few
-// draws on average for every parameter set validation accepts. Outside
-// validation (more than 1e9 trials, or a probability outside [0, 1]) it
-// returns NaN instead: with trials near 1e18, as the reference's fuzzing
-// tried, gonum's acceptance test subtracts log-gamma values near 1e20, has
-// no precision left, and its loop is not known to end.
+// sample is rand_distr's: probability 0 or 1 is a constant, drawn without
+// a random number; otherwise, with p the smaller of Probability and
+// 1-Probability (the count is flipped back at the end), below n·p = 10 it
+// inverts the distribution function (BINV, at most 110 steps an attempt,
+// one draw each attempt), from 10 up it is Kachitvichyanukul and
+// Schmeiser's BTPE (triangle, parallelogram and exponential tails,
+// two draws an attempt, from about 1.15 attempts on average for large
+// n·p(1-p) to 2 for the smallest). So no trials with a
+// probability strictly between 0 and 1 still draws one number, as the
+// reference does.
+//
+// If 1-p rounds to 1 (p at most 2^-54, which validation rejects) the
+// reference samples Poisson(n·p) instead. More than 1e9 trials (also
+// invalid; the reference's fuzzing found its sampling hanging on such
+// counts) gives NaN.
 func (b Binomial) sample(rng rand.Source) float64 {
+	p := b.Probability
 	switch {
-	case b.Trials == 0 || b.Probability == 0:
+	case !(p >= 0 && p <= 1):
+		return math.NaN()
+	case p == 0:
 		return 0
-	case b.Probability == 1:
+	case p == 1:
 		return float64(b.Trials)
-	case !(b.Probability > 0 && b.Probability < 1) || b.Trials > maxBinomialTrials:
+	case b.Trials > maxBinomialTrials:
 		return math.NaN()
 	}
-	return distuv.Binomial{N: float64(b.Trials), P: b.Probability, Src: rng}.Rand()
-}
-
-// sample inverts the distribution function with one draw: failures =
-// floor(ln U / ln(1-p)) for U uniform on (0, 1], since P(failures >= k) =
-// P(U <= (1-p)^k) = (1-p)^k. U is never below 2^-52, so with p >= 1e-9 a
-// draw is at most about 3.6e10; probability 0 (no success ever) gives
-// 2^64-1 as the reference does, probability 1 gives 0, both without a draw.
-func (g Geometric) sample(rng rand.Source) float64 {
-	switch g.Probability {
-	case 1:
-		return 0
-	case 0:
-		return math.MaxUint64
+	flipped := p > 0.5
+	if flipped {
+		p = 1 - p
 	}
-	return math.Floor(math.Log(float64OpenClosed01(rng)) / math.Log1p(-g.Probability))
+	n := float64(b.Trials)
+	np := float64(n * p)
+	q := 1 - p
+	var k uint64
+	switch {
+	case np >= 10:
+		k = binomialBTPE(b.Trials, p, rng)
+	case q == 1:
+		return poissonKnuth(libm.Exp(-np), rng)
+	default:
+		k = binomialInversion(b.Trials, p, q, rng)
+	}
+	if flipped {
+		k = b.Trials - k
+	}
+	return float64(k)
 }
 
-// sample is gonum's: Scale * exp(E/Shape) for a standard exponential E.
+// binomialInversion is BINV: walk up from 0 with one StandardUniform
+// draw, subtracting the probabilities of 0, 1, 2, ... computed by their
+// ratio; after 110 steps start over with a new draw.
+func binomialInversion(trials uint64, p, q float64, rng rand.Source) uint64 {
+	n := float64(trials)
+	s := p / q
+	a := (n + 1) * s
+	r0 := libm.Pow(q, n)
+	for {
+		r := r0
+		u := standardUniform(rng)
+		var x uint64
+		for u > r {
+			u -= r
+			x++
+			if x > 110 {
+				break
+			}
+			r *= a/float64(x) - s
+		}
+		if x <= 110 {
+			return x
+		}
+	}
+}
+
+// binomialBTPE is Kachitvichyanukul and Schmeiser's BTPE for n·p >= 10
+// and p <= 1/2, with rand_distr's constants and evaluation order.
+func binomialBTPE(trials uint64, p float64, rng rand.Source) uint64 {
+	n := float64(trials)
+	np := float64(n * p)
+	q := 1 - p
+	npq := float64(np * q)
+	fM := np + p
+	m := truncInt64(fM)
+	p1 := math.Floor(float64(2.195*math.Sqrt(npq))-float64(4.6*q)) + 0.5
+	xM := float64(m) + 0.5
+	xL := xM - p1
+	xR := xM + p1
+	c := 0.134 + 20.5/(15.3+float64(m))
+	p2 := float64(p1 * (1 + float64(2*c)))
+	lambda := func(a float64) float64 { return float64(a * (1 + float64(0.5*a))) }
+	lambdaL := lambda((fM - xL) / (fM - float64(xL*p)))
+	lambdaR := lambda((xR - fM) / (xR * q))
+	p3 := p2 + c/lambdaL
+	p4 := p3 + c/lambdaR
+
+	var y int64
+	for {
+		// u is Uniform(0, p4), v Uniform(0, 1), both rand's Uniform.
+		u := float64(unitFloat64(rng)*p4) + 0
+		v := unitFloat64(rng)
+		switch {
+		case !(u > p1): // the triangle: accept at once
+			return uint64(truncInt64(xM - float64(p1*v) + u))
+		case !(u > p2): // the parallelograms
+			x := xL + (u-p1)/c
+			v = float64(v*c) + 1 - math.Abs(x-xM)/p1
+			if v > 1 {
+				continue
+			}
+			y = truncInt64(x)
+		case !(u > p3): // the left exponential tail
+			y = truncInt64(xL + libm.Log(v)/lambdaL)
+			if y < 0 {
+				continue
+			}
+			v *= (u - p2) * lambdaL
+		default: // the right exponential tail
+			y = truncInt64(xR - libm.Log(v)/lambdaR)
+			if y > 0 && uint64(y) > trials {
+				continue
+			}
+			v *= (u - p3) * lambdaR
+		}
+
+		k := y - m
+		if k < 0 {
+			k = -k
+		}
+		if !(k > 20 && float64(k) < float64(0.5*npq)-1) {
+			// Near the mode, or far out: compare with the exact ratio
+			// f(y)/f(m) built by multiplication.
+			s := p / q
+			a := s * (n + 1)
+			f := 1.0
+			switch {
+			case m < y:
+				for i := m + 1; ; i++ {
+					f *= a/float64(i) - s
+					if i == y {
+						break
+					}
+				}
+			case m > y:
+				for i := y + 1; ; i++ {
+					f /= a/float64(i) - s
+					if i == m {
+						break
+					}
+				}
+			}
+			if v > f {
+				continue
+			}
+			return uint64(y)
+		}
+
+		// Squeeze with bounds on ln f(y)/f(m), then the exact test with
+		// Stirling's formula.
+		kf := float64(k)
+		rho := float64((kf / npq) * ((float64(kf*(kf/3+0.625))+1.0/6)/npq + 0.5))
+		t := -0.5 * kf * kf / npq
+		alpha := libm.Log(v)
+		if alpha < t-rho {
+			return uint64(y)
+		}
+		if alpha > t+rho {
+			continue
+		}
+		x1 := float64(y + 1)
+		f1 := float64(m + 1)
+		z := float64(truncInt64(n) + 1 - m)
+		w := float64(truncInt64(n) - y + 1)
+		bound := float64(xM*libm.Log(f1/x1)) +
+			float64((n-float64(m)+0.5)*libm.Log(z/w)) +
+			float64(float64(y-m)*libm.Log(w*p/(x1*q))) +
+			btpeStirling(f1) + btpeStirling(z) - btpeStirling(x1) - btpeStirling(w)
+		if alpha > bound {
+			continue
+		}
+		return uint64(y)
+	}
+}
+
+// btpeStirling is the correction term of Stirling's formula BTPE uses.
+func btpeStirling(a float64) float64 {
+	a2 := a * a
+	return (13860 - (462-(132-(99-140/a2)/a2)/a2)/a2) / a / 166320
+}
+
+// sample is rand_distr's: probability 0 gives 2^64-1 (no success ever)
+// without a draw; from 2/3 up it counts StandardUniform draws above the
+// probability. Below 2/3 it splits the count as d·2^k + m for the k that
+// brings (1-p)^(2^k) to 1/2 or below: d by counting draws below
+// (1-p)^(2^k), m uniform on [0, 2^k) from the low bits of one draw,
+// accepted with probability (1-p)^m. A probability outside [0, 1] gives
+// NaN, as does one so small (at most 2^-54, which validation rejects)
+// that 1-p rounds to 1: the reference then never finds its k.
+func (g Geometric) sample(rng rand.Source) float64 {
+	p := g.Probability
+	switch {
+	case !(p >= 0 && p <= 1):
+		return math.NaN()
+	case p == 0:
+		return math.MaxUint64
+	case p >= 2.0/3:
+		var failures uint64
+		for standardUniform(rng) > p {
+			failures++
+		}
+		return float64(failures)
+	case 1-p == 1:
+		return math.NaN()
+	}
+	q := 1 - p
+	k := uint(1)
+	pi := powi(q, 2)
+	for pi > 0.5 {
+		k++
+		pi *= pi
+	}
+	var d uint64
+	for standardUniform(rng) < pi {
+		d++
+	}
+	for {
+		m := rng.Uint64() & (1<<k - 1)
+		var reject float64
+		if m <= math.MaxInt32 {
+			reject = powi(q, uint32(m))
+		} else {
+			reject = libm.Pow(q, float64(m))
+		}
+		if standardUniform(rng) < reject {
+			return float64(d<<k + m)
+		}
+	}
+}
+
+// sample is Scale·U^(-1/Shape) for U OpenClosed01. A Scale or Shape that
+// is not > 0 gives NaN.
 func (p Pareto) sample(rng rand.Source) float64 {
-	return distuv.Pareto{Xm: p.Scale, Alpha: p.Shape, Src: rng}.Rand()
+	if !(p.Scale > 0) || !(p.Shape > 0) {
+		return math.NaN()
+	}
+	return p.Scale * libm.Pow(openClosed01(rng), -1/p.Shape)
 }
 
-// poissonInversionMax is the mean below which Poisson samples by inversion.
-// It is also the smallest mean the transformed rejection method is meant for.
-const poissonInversionMax = 10
-
-// sample is written here rather than taken from gonum, whose sampler never
-// returns 0 once the mean is 10 or more (it rejects k <= 0 where the method
-// rejects k < 0; at mean 10 that removes about 1 in 22,000 draws) and whose
-// acceptance test subtracts log-gamma values so large beyond a mean of about
-// 1e12 that the result is rounding noise (at 1e18 the sample variance comes
-// out half again too big).
+// sample is rand_distr's: below a mean of 12, Knuth's method (multiply
+// StandardUniform draws until the product is at most e^-λ; λ+1 draws on
+// average); from 12 up, Ahrens and Dieter's method PD (1982): a normal
+// draw rounded down, accepted at once when far enough below the mean,
+// else tested against the probability, with an exponential-Laplace
+// fallback. A mean that is not finite and > 0, or above 1.844e19, gives
+// NaN.
 //
-// Below a mean of 10 it inverts the distribution function by walking up
-// from 0 with one uniform draw. From 10 up it uses Hörmann's transformed
-// rejection with squeeze (PTRS, 1993): two uniform draws per attempt,
-// 1.1 to 1.35 attempts on average, and most attempts end at the squeeze
-// without a logarithm. The exact test compares with the log probability
-// written as Loader's deviance and Stirling-error terms, which keep their
-// precision for every mean validation allows (up to 1.844e19).
+// Means up to the maximum keep their variance (rust-random/rand#1515, the
+// variance growing with huge means, was a defect of rand_distr's earlier
+// sampler, replaced by this one in 0.5.0). Beyond 2^53 a sample is a float64
+// near the mean, so it is a multiple of that float64's spacing (2048 at
+// 1.844e19), as in the reference.
 func (p Poisson) sample(rng rand.Source) float64 {
 	lambda := p.Lambda
 	switch {
-	case !(lambda > 0) || math.IsInf(lambda, 1):
+	case !finite(lambda) || !(lambda > 0):
 		return math.NaN()
-	case lambda < poissonInversionMax:
-		return poissonInversion(lambda, rng)
+	case lambda < 12:
+		return poissonKnuth(libm.Exp(-lambda), rng)
+	case lambda > maxPoissonLambda:
+		return math.NaN()
 	}
-	return poissonPTRS(lambda, rng)
+	return poissonPD(lambda, rng)
 }
 
-// poissonInversion returns the smallest k whose distribution function
-// exceeds one uniform draw, for 0 < lambda < 10. The walk stops once the
-// probabilities added no longer change the sum (past k = 50 or so), so a
-// draw within rounding of 1 cannot run it on.
-func poissonInversion(lambda float64, rng rand.Source) float64 {
-	u := unitFloat64(rng)
-	p := math.Exp(-lambda)
-	cdf := p
-	k := 0.0
-	for u >= cdf {
-		k++
-		p *= lambda / k
-		next := cdf + p
-		if next == cdf {
-			break
+// poissonKnuth counts how many StandardUniform draws can be multiplied
+// together before the product falls to expLambda = e^-λ or below.
+func poissonKnuth(expLambda float64, rng rand.Source) float64 {
+	result := 1.0
+	prod := standardUniform(rng)
+	for prod > expLambda {
+		prod *= standardUniform(rng)
+		result++
+	}
+	return result - 1
+}
+
+// poissonPD is Ahrens and Dieter's method PD for a mean of 12 or more, with
+// rand_distr's constants and evaluation order.
+func poissonPD(lambda float64, rng rand.Source) float64 {
+	b1 := 1.0 / 24 / lambda
+	b2 := float64(0.3 * b1 * b1)
+	c3 := float64(1.0 / 7 * b1 * b2)
+	c2 := b2 - float64(15*c3)
+	c1 := b1 - float64(6*b2) + float64(45*c3)
+	c0 := 1 - b1 + float64(3*b2) - float64(15*c3)
+	s := math.Sqrt(lambda)
+	d := 6 * powi(lambda, 2)
+	l := math.Floor(lambda - 1.1484)
+	c := 0.1069 / lambda
+	omega := 1 / math.Sqrt(2*math.Pi) / s
+
+	// f returns px, py, fx, fy of the paper's procedure F for k: the
+	// log of the Poisson probability of k is px + ln py, the normal
+	// density at k is fy e^fx.
+	f := func(k float64) (px, py, fx, fy float64) {
+		if k < 10 {
+			px = -lambda
+			py = libm.Pow(lambda, k) / poissonFactorials[int(k)]
+		} else {
+			delta := 1 / (12 * k)
+			delta -= float64(4.8 * powi(delta, 3))
+			v := (lambda - k) / k
+			if math.Abs(v) <= 0.25 {
+				// k v² Σ a_i v^i, the series in Horner's form.
+				var sum float64
+				for i := len(poissonPDCoefficients) - 1; i >= 0; i-- {
+					sum = float64(sum*v) + poissonPDCoefficients[i]
+				}
+				px = float64(k*powi(v, 2)*sum) - delta
+			} else {
+				px = float64(k*libm.Log(1+v)) - (lambda - k) - delta
+			}
+			py = 1 / math.Sqrt(2*math.Pi) / math.Sqrt(k)
 		}
-		cdf = next
+		x := (k - lambda + 0.5) / s
+		fx = -0.5 * x * x
+		fy = omega * (float64((float64((float64(c3*x*x)+c2)*x*x)+c1)*x*x) + c0)
+		return px, py, fx, fy
 	}
-	return k
-}
 
-// poissonPTRS samples a Poisson variate with mean lambda >= 10 by
-// transformed rejection with squeeze. The constants are the paper's.
-func poissonPTRS(lambda float64, rng rand.Source) float64 {
-	b := 0.931 + 2.53*math.Sqrt(lambda)
-	a := -0.059 + 0.02483*b
-	logInvAlpha := math.Log(1.1239 + 1.1328/(b-3.4))
-	vr := 0.9277 - 3.6224/(b-2)
+	g := float64(s*standardNormal(rng)) + lambda
+	if g >= 0 {
+		k1 := math.Floor(g)
+		if k1 >= l {
+			return k1
+		}
+		u := standardUniform(rng)
+		if d*u >= powi(lambda-k1, 3) {
+			return k1
+		}
+		px, py, fx, fy := f(k1)
+		if fy*(1-u) <= py*libm.Exp(px-fx) {
+			return k1
+		}
+	}
 	for {
-		u := unitFloat64(rng) - 0.5
-		v := unitFloat64(rng)
-		us := 0.5 - math.Abs(u)
-		k := math.Floor((2*a/us+b)*u + lambda + 0.43)
-		if us >= 0.07 && v <= vr {
-			return k
+		e := exp1(rng)
+		u := float64(standardUniform(rng)*2) - 1
+		t := 1.8 + float64(e*math.Copysign(1, u))
+		if t > -0.6744 {
+			k2 := math.Floor(lambda + float64(s*t))
+			px, py, fx, fy := f(k2)
+			if c*math.Abs(u) <= float64(py*libm.Exp(px+e))-float64(fy*libm.Exp(fx+e)) {
+				return k2
+			}
 		}
-		if k < 0 || (us < 0.013 && v > us) {
+	}
+}
+
+// poissonFactorials are 0! to 9!.
+var poissonFactorials = [10]float64{1, 1, 2, 6, 24, 120, 720, 5040, 40320, 362880}
+
+// poissonPDCoefficients are the a_i of Ahrens and Dieter's Table 1, for
+// ln(1+v) - v + v²/2 ... as a series.
+var poissonPDCoefficients = [10]float64{
+	-0.5000000002, 0.3333333343, -0.2499998565, 0.1999997049, -0.1666848753,
+	0.1428833286, -0.1241963125, 0.1101687109, -0.1142650302, 0.1055093006,
+}
+
+// sample is Scale·(-ln U)^(1/Shape) for U OpenClosed01. A Scale or Shape
+// that is not > 0 gives NaN.
+func (w Weibull) sample(rng rand.Source) float64 {
+	if !(w.Scale > 0) || !(w.Shape > 0) {
+		return math.NaN()
+	}
+	return w.Scale * libm.Pow(-libm.Log(openClosed01(rng)), 1/w.Shape)
+}
+
+// sample is rand_distr's Gamma::new(Shape, Scale) (the reference passes
+// the shape first): for shape 1 an exponential draw times 1/(1/Scale); for
+// shapes above 1 Marsaglia and Tsang's method (a normal and an Open01
+// draw per attempt, about 1.05 attempts); for shapes below 1 one Open01
+// draw U and then the method with shape+1, times U^(1/shape). A Shape or
+// Scale that is not > 0 gives NaN.
+func (g Gamma) sample(rng rand.Source) float64 {
+	shape, scale := g.Shape, g.Scale
+	switch {
+	case !(shape > 0) || !(scale > 0):
+		return math.NaN()
+	case shape == 1:
+		return exp1(rng) * (1 / (1 / scale))
+	case shape < 1:
+		u := open01(rng)
+		return gammaMarsagliaTsang(shape+1, scale, rng) * libm.Pow(u, 1/shape)
+	}
+	return gammaMarsagliaTsang(shape, scale, rng)
+}
+
+// gammaMarsagliaTsang draws from Gamma(shape, scale) for shape >= 1: with
+// d = shape - 1/3 and c = 1/sqrt(9d), d(1+cX)³ for a standard normal X,
+// accepted by a squeeze or by comparing logarithms.
+func gammaMarsagliaTsang(shape, scale float64, rng rand.Source) float64 {
+	d := shape - 1.0/3
+	c := 1 / math.Sqrt(9*d)
+	for {
+		x := standardNormal(rng)
+		vCbrt := 1 + float64(c*x)
+		if vCbrt <= 0 {
 			continue
 		}
-		if math.Log(v)+logInvAlpha-math.Log(a/(us*us)+b) <= poissonLogPMF(k, lambda) {
-			return k
+		v := float64(vCbrt * vCbrt * vCbrt)
+		u := open01(rng)
+		xSqr := float64(x * x)
+		if u < 1-float64(0.0331*xSqr*xSqr) ||
+			libm.Log(u) < float64(0.5*xSqr)+float64(d*(1-v+libm.Log(v))) {
+			return d * v * scale
 		}
 	}
 }
 
-// poissonLogPMF is log(lambda^k e^-lambda / k!) for a whole number k >= 0,
-// written as -deviance(k, lambda) - stirlingError(k) - log(2 pi k)/2 so that
-// no two large terms cancel.
-func poissonLogPMF(k, lambda float64) float64 {
-	if k == 0 {
-		return -lambda
-	}
-	return -deviance(k, lambda) - stirlingError(k) - 0.5*math.Log(2*math.Pi*k)
-}
-
-// deviance is x ln(x/m) + m - x for x, m > 0 (Loader's bd0). Near x = m the
-// two halves nearly cancel, so there it sums the series in v = (x-m)/(x+m)
-// instead: (x-m)v + 2x(v^3/3 + v^5/5 + ...). With |v| < 0.1 each term is
-// under a hundredth of the one before, and the loop stops when a term no
-// longer changes the sum (a dozen terms at most).
-func deviance(x, m float64) float64 {
-	if math.Abs(x-m) >= 0.1*(x+m) {
-		return x*math.Log(x/m) + m - x
-	}
-	v := (x - m) / (x + m)
-	s := (x - m) * v
-	term := 2 * x * v
-	v2 := v * v
-	for j := 3.0; j < 100; j += 2 {
-		term *= v2
-		next := s + term/j
-		if next == s {
-			break
-		}
-		s = next
-	}
-	return s
-}
-
-// stirlingError is ln(n!) - (n ln n - n + ln(2 pi n)/2) for a whole number
-// n >= 1: exactly from math.Lgamma up to 15, then from the first five terms
-// of its asymptotic series, which are within 1e-16 there.
-func stirlingError(n float64) float64 {
-	if n <= 15 {
-		lg, _ := math.Lgamma(n + 1)
-		return lg - (n+0.5)*math.Log(n) + n - 0.5*math.Log(2*math.Pi)
-	}
-	n2 := n * n
-	return (1.0/12 - (1.0/360-(1.0/1260-(1.0/1680-1.0/1188/n2)/n2)/n2)/n2) / n
-}
-
-// sample is gonum's: Scale * (-ln(1-U))^(1/Shape) for one uniform U.
-func (w Weibull) sample(rng rand.Source) float64 {
-	return distuv.Weibull{K: w.Shape, Lambda: w.Scale, Src: rng}.Rand()
-}
-
-// sample wraps gonum's standard gamma sampler (Marsaglia and Tsang's
-// method; Liu, Martin and Syring's for shapes below 0.2) and multiplies by
-// Scale itself. Handing gonum the rate 1/Scale instead would turn scales
-// below about 5.6e-309 into an infinite rate. gonum panics on shapes that
-// are not > 0, so those (invalid anyway) give NaN here.
-func (g Gamma) sample(rng rand.Source) float64 {
-	if !(g.Shape > 0) {
-		return math.NaN()
-	}
-	return distuv.Gamma{Alpha: g.Shape, Beta: 1, Src: rng}.Rand() * g.Scale
-}
-
-// tinyBetaShape: when both Beta shapes are below it, both are scaled up by
-// 2^200 before sampling (see Beta.sample).
-const tinyBetaShape = 0x1p-1000
-
-// sample is written here rather than taken from gonum, which returns
-// Ga/(Ga+Gb) for standard gamma variates Ga, Gb with shapes Alpha and Beta.
-// With both shapes tiny both variates underflow to 0 and that is NaN every
-// time (Beta(1e-300, 1e-300) should be 0 or 1, each half the time); with
-// both near 1e308 the sum overflows and the result is 0 instead of about
-// one half.
+// sample is rand_distr's: Cheng's algorithms (1978) on a < b, the shapes
+// in order: BB when a > 1, BC otherwise (with the shapes swapped back),
+// two Open01 draws per attempt. An Alpha or Beta that is not > 0 gives NaN.
 //
-// This one forms the same ratio from the variates' logarithms, as
-// 1/(1 + exp(ln Gb - ln Ga)), and draws the logarithm of a gamma variate
-// with shape s < 1 as ln G(s+1) + ln(U)/s (Marsaglia and Tsang's boost),
-// which never underflows. Only if both shapes are below 2^-1000, where
-// ln(U)/s can overflow for both, does it first multiply both by 2^200: the
-// result is then 0 or 1 either way, with probability Alpha/(Alpha+Beta) of
-// 1, which the scaling leaves unchanged.
+// As in the reference, shapes whose sum overflows (Alpha + Beta = +Inf)
+// give NaN, and so 0 from Dist.Sample.
 func (b Beta) sample(rng rand.Source) float64 {
-	alpha, beta := b.Alpha, b.Beta
-	if !(alpha > 0 && beta > 0) {
+	if !(b.Alpha > 0) || !(b.Beta > 0) {
 		return math.NaN()
 	}
-	if alpha < tinyBetaShape && beta < tinyBetaShape {
-		alpha *= 0x1p200
-		beta *= 0x1p200
+	a, bb, switched := b.Alpha, b.Beta, false
+	if !(a < bb) {
+		a, bb, switched = bb, a, true
 	}
-	la := logStdGamma(alpha, rng)
-	lb := logStdGamma(beta, rng)
-	return 1 / (1 + math.Exp(lb-la))
+	var w float64
+	if a > 1 {
+		w = betaBB(a, bb, rng)
+	} else {
+		a, bb, switched = bb, a, !switched
+		w = betaBC(a, bb, rng)
+	}
+	if switched {
+		return bb / (bb + w)
+	}
+	if math.IsInf(w, 1) {
+		return 1
+	}
+	return w / (bb + w)
 }
 
-// logStdGamma returns the natural logarithm of a draw from the gamma
-// distribution with shape s > 0 and scale 1.
-func logStdGamma(s float64, rng rand.Source) float64 {
-	if s >= 1 {
-		return math.Log(distuv.Gamma{Alpha: s, Beta: 1, Src: rng}.Rand())
+// The logarithms of 4 and 5 Cheng's tests use, as libm computes them.
+var (
+	ln4 = libm.Log(4)
+	ln5 = libm.Log(5)
+)
+
+// betaBB is Cheng's algorithm BB for 1 < a <= b: it returns W, of which
+// W/(b+W) is the Beta(a, b) draw.
+func betaBB(a, b float64, rng rand.Source) float64 {
+	alpha := a + b
+	beta := math.Sqrt((alpha - 2) / (float64(2*a*b) - alpha))
+	gamma := a + 1/beta
+	for {
+		u1 := open01(rng)
+		u2 := open01(rng)
+		v := float64(beta * libm.Log(u1/(1-u1)))
+		w := float64(a * libm.Exp(v))
+		z := float64(u1 * u1 * u2)
+		r := float64(gamma*v) - ln4
+		s := a + r - w
+		if s+1+ln5 >= 5*z {
+			return w
+		}
+		t := libm.Log(z)
+		if s >= t {
+			return w
+		}
+		if !(r+float64(alpha*libm.Log(alpha/(b+w))) < t) {
+			return w
+		}
 	}
-	g := distuv.Gamma{Alpha: s + 1, Beta: 1, Src: rng}.Rand()
-	return math.Log(g) + math.Log(float64OpenClosed01(rng))/s
+}
+
+// betaBC is Cheng's algorithm BC for a >= b with b <= 1 (a the larger
+// shape): it returns W, of which b/(b+W) (or W/(b+W) with the shapes
+// swapped) is the draw.
+func betaBC(a, b float64, rng rand.Source) float64 {
+	alpha := a + b
+	beta := 1 / b
+	delta := 1 + a - b
+	kappa1 := delta * (1.0/18/4 + float64(3.0/18/4*b)) / (float64(a*beta) - 14.0/18)
+	kappa2 := 0.25 + float64((0.5+0.25/delta)*b)
+	for {
+		u1 := open01(rng)
+		u2 := open01(rng)
+		var z float64
+		if u1 < 0.5 {
+			y := float64(u1 * u2)
+			z = float64(u1 * y)
+			if float64(0.25*u2)+z-y >= kappa1 {
+				continue
+			}
+		} else {
+			z = float64(u1 * u1 * u2)
+			if z <= 0.25 {
+				v := float64(beta * libm.Log(u1/(1-u1)))
+				return float64(a * libm.Exp(v))
+			}
+			if z >= kappa2 {
+				continue
+			}
+		}
+		v := float64(beta * libm.Log(u1/(1-u1)))
+		w := float64(a * libm.Exp(v))
+		if !(float64(alpha*(libm.Log(alpha/(b+w))+v))-ln4 < libm.Log(z)) {
+			return w
+		}
+	}
 }
 
 // String returns the distribution with its parameters, such as

@@ -1,16 +1,12 @@
 package maybenot
 
 import (
-	"encoding/json"
 	"errors"
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
 	"testing"
 	"time"
-
-	"gonum.org/v1/gonum/stat/distuv"
 
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
@@ -343,37 +339,108 @@ func TestSampleMicrosAndLimit(t *testing.T) {
 	}
 }
 
+// TestFloatDraws checks the float conversions, each one 64-bit draw:
+// unitFloat64 (rand's uniform float ranges), standardUniform, openClosed01
+// and open01 (rand's StandardUniform, OpenClosed01 and Open01; the first
+// three rows are rand's own edge cases), and unitFloat32 (transitions).
 func TestFloatDraws(t *testing.T) {
+	const eps = 0x1p-52
 	tests := []struct {
-		x   uint64
-		f64 float64
-		f32 float32
+		x                           uint64
+		unit, std, openClosed, open float64
+		f32                         float32
 	}{
-		{0, 0, 0},
-		{math.MaxUint64, 1 - 0x1p-52, 1 - 0x1p-23},
-		{1 << 63, 0.5, 0.5},
-		{1 << 62, 0.25, 0.25},
-		{0xFFF, 0, 0},                                            // below both: ignored
-		{1 << 12, 0x1p-52, 0},                                    // the lowest bit float64 keeps
-		{0xFFFF_FFFF, 0x1p-32 - 0x1p-52, 0},                      // only the high 32 bits reach float32
-		{1 << 41, 0x1p-23, 0x1p-23},                              // the lowest bit float32 keeps
-		{0x1FF << 32, 0x1FFp-32, 0},                              // high half below 2^9: float32 0
-		{0x0123_4567_89AB_CDEF, 0x0123456789ABCp-52, 0x91A2p-23}, // 0x01234567 >> 9
+		{0, 0, 0, eps / 2, eps / 2, 0},
+		{math.MaxUint64, 1 - eps, 1 - eps/2, 1, 1 - eps/2, 1 - 0x1p-23},
+		{1 << 11, 0, eps / 2, eps, eps / 2, 0},
+		{1 << 12, eps, eps, eps * 3 / 2, eps * 3 / 2, 0},
+		{1 << 63, 0.5, 0.5, 0.5 + eps/2, 0.5 + eps/2, 0.5},
+		{1 << 62, 0.25, 0.25, 0.25 + eps/2, 0.25 + eps/2, 0.25},
+		{0x7FF, 0, 0, eps / 2, eps / 2, 0},                                           // below all: ignored
+		{0xFFFF_FFFF, 0x1p-32 - eps, 0x1p-32 - eps/2, 0x1p-32, 0x1p-32 - eps/2, 0},   // only the high 32 bits reach float32
+		{1 << 41, 0x1p-23, 0x1p-23, 0x1p-23 + eps/2, 0x1p-23 + eps/2, 0x1p-23},       // the lowest bit float32 keeps
+		{0x1FF << 32, 0x1FFp-32, 0x1FFp-32, 0x1FFp-32 + eps/2, 0x1FFp-32 + eps/2, 0}, // high half below 2^9: float32 0
+		{0x0123_4567_89AB_CDEF, 0x0123456789ABCp-52, 0x02468ACF13579p-53, 0x02468ACF1357Ap-53, 0x02468ACF13579p-53, 0x91A2p-23},
 	}
 	for _, tt := range tests {
 		src := &scriptedSource{vals: []uint64{tt.x}}
-		if got := unitFloat64(src); got != tt.f64 {
-			t.Errorf("unitFloat64(%#x) = %v, want %v", tt.x, got, tt.f64)
+		for _, c := range []struct {
+			name      string
+			got, want float64
+		}{
+			{"unitFloat64", unitFloat64(src), tt.unit},
+			{"standardUniform", standardUniform(src), tt.std},
+			{"openClosed01", openClosed01(src), tt.openClosed},
+			{"open01", open01(src), tt.open},
+			{"unitFloat32", float64(unitFloat32(src)), float64(tt.f32)},
+		} {
+			if c.got != c.want {
+				t.Errorf("%s(%#x) = %v, want %v", c.name, tt.x, c.got, c.want)
+			}
 		}
-		if got := unitFloat32(src); got != tt.f32 {
-			t.Errorf("unitFloat32(%#x) = %v, want %v", tt.x, got, tt.f32)
+		if src.draws != 5 {
+			t.Errorf("five conversions of %#x drew %d numbers, want 5", tt.x, src.draws)
 		}
-		if got, want := float64OpenClosed01(src), 1-tt.f64; got != want {
-			t.Errorf("float64OpenClosed01(%#x) = %v, want %v", tt.x, got, want)
+	}
+}
+
+// TestTruncInt64 checks the float-to-int64 conversion BTPE uses: Rust's
+// saturating `as i64`.
+func TestTruncInt64(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want int64
+	}{
+		{0, 0}, {-0.9, 0}, {0.9, 0}, {-1.5, -1}, {2.99, 2},
+		{1 << 62, 1 << 62}, {-(1 << 63), math.MinInt64},
+		{1 << 63, math.MaxInt64}, {math.Inf(1), math.MaxInt64},
+		{-1e300, math.MinInt64}, {math.Inf(-1), math.MinInt64}, {math.NaN(), 0},
+	}
+	for _, tt := range tests {
+		if got := truncInt64(tt.in); got != tt.want {
+			t.Errorf("truncInt64(%v) = %d, want %d", tt.in, got, tt.want)
 		}
-		if src.draws != 3 {
-			t.Errorf("three conversions of %#x drew %d numbers, want 3", tt.x, src.draws)
+	}
+}
+
+// TestPowi checks num-traits' order of multiplication: each case is
+// written as the products powi forms, which for x = 1.1 round differently
+// from multiplying by x n times (checked below).
+func TestPowi(t *testing.T) {
+	x := 1.1
+	sq := x * x
+	tests := []struct {
+		n    uint32
+		want float64
+	}{
+		{0, 1},
+		{1, x},
+		{2, sq},
+		{3, x * sq},
+		{4, sq * sq},
+		{5, x * (sq * sq)},
+		{6, sq * (sq * sq)},
+		{7, (x * sq) * (sq * sq)},
+	}
+	for _, tt := range tests {
+		if got := powi(x, tt.n); got != tt.want {
+			t.Errorf("powi(%v, %d) = %v, want %v", x, tt.n, got, tt.want)
 		}
+	}
+	for _, n := range []uint32{5, 6, 7} {
+		naive := x
+		for range n - 1 {
+			naive *= x
+		}
+		if naive == powi(x, n) {
+			t.Errorf("x^%d multiplied in order equals powi's: the case does not test the order", n)
+		}
+	}
+	if got, want := powi(0.8, 1000), math.Pow(0.8, 1000); math.Abs(got/want-1) > 1e-12 {
+		t.Errorf("powi(0.8, 1000) = %v, want about %v", got, want)
+	}
+	if powi(math.Inf(1), 0) != 1 || powi(0, 3) != 0 {
+		t.Errorf("powi edge cases wrong")
 	}
 }
 
@@ -411,23 +478,30 @@ func TestUniformSample(t *testing.T) {
 }
 
 // TestDegenerateDiscrete checks the cases that are constants: exact
-// values, no draws.
+// values, drawing what the reference draws (nothing for probability 0 or
+// 1 of a Binomial or 0 of a Geometric; one number for Geometric(1) and for
+// no trials with another probability, whose samplers still run).
 func TestDegenerateDiscrete(t *testing.T) {
 	tests := []struct {
-		typ  DistType
-		want float64
+		typ   DistType
+		want  float64
+		draws int
 	}{
-		{Geometric{Probability: 0}, 18446744073709551615},
-		{Geometric{Probability: 1}, 0},
-		{Binomial{Trials: 0, Probability: 0.73}, 0},
-		{Binomial{Trials: 1_000_000_000, Probability: 0}, 0},
-		{Binomial{Trials: 1_000_000_000, Probability: 1}, 1e9},
-		{Binomial{Trials: 12, Probability: 1}, 12},
+		{Geometric{Probability: 0}, 18446744073709551615, 0},
+		{Geometric{Probability: 1}, 0, 1},
+		{Binomial{Trials: 0, Probability: 0.73}, 0, 1},
+		{Binomial{Trials: 0, Probability: 0.2}, 0, 1},
+		{Binomial{Trials: 0, Probability: 1}, 0, 0},
+		{Binomial{Trials: 1_000_000_000, Probability: 0}, 0, 0},
+		{Binomial{Trials: 1_000_000_000, Probability: 1}, 1e9, 0},
+		{Binomial{Trials: 12, Probability: 1}, 12, 0},
 	}
 	for _, tt := range tests {
-		src := &countingSource{src: splitmix.New(0)}
-		if got := (Dist{Type: tt.typ}).Sample(src); got != tt.want || src.draws != 0 {
-			t.Errorf("%v: got %v after %d draws, want %v without a draw", tt.typ, got, src.draws, tt.want)
+		for seed := range uint64(20) {
+			src := &countingSource{src: splitmix.New(seed)}
+			if got := (Dist{Type: tt.typ}).Sample(src); got != tt.want || src.draws != tt.draws {
+				t.Fatalf("%v: got %v after %d draws, want %v after %d", tt.typ, got, src.draws, tt.want, tt.draws)
+			}
 		}
 	}
 	if got := saturatingUint64(Dist{Type: Geometric{Probability: 0}}.Sample(splitmix.New(1))); got != math.MaxUint64 {
@@ -647,543 +721,6 @@ func TestFuzzRegressions(t *testing.T) {
 				t.Fatalf("%v: 100 samples did not finish in 10 s", d)
 			}
 		})
-	}
-}
-
-// The tests below compare samples with the exact distributions, each at the
-// 0.001 level with a fixed seed, so each is deterministic.
-
-// ksCritical is the two-sample Kolmogorov-Smirnov critical value at level
-// 0.001 for samples of sizes n and m: c(α)·sqrt((n+m)/(n·m)) with c(α) =
-// sqrt(-ln(α/2)/2), about 1.9495. A one-sample test is the limit m -> ∞.
-func ksCritical(n, m int) float64 {
-	c := math.Sqrt(-math.Log(0.001/2) / 2)
-	if m == 0 {
-		return c / math.Sqrt(float64(n))
-	}
-	return c * math.Sqrt(float64(n+m)/float64(n*m))
-}
-
-// ksTwoSample returns the two-sample statistic D = sup |F_x - F_y|, sorting
-// x and y in place. All copies of a value are stepped over in both samples
-// before the two empirical distribution functions are compared, so a value
-// repeated many times (common in discrete distributions, and where Max
-// clamps) is one jump of each function, as it must be.
-func ksTwoSample(x, y []float64) float64 {
-	slices.Sort(x)
-	slices.Sort(y)
-	n, m := float64(len(x)), float64(len(y))
-	var i, j int
-	var d float64
-	for i < len(x) && j < len(y) {
-		v := min(x[i], y[j])
-		for i < len(x) && x[i] == v {
-			i++
-		}
-		for j < len(y) && y[j] == v {
-			j++
-		}
-		d = max(d, math.Abs(float64(i)/n-float64(j)/m))
-	}
-	return d
-}
-
-// ksOneSample returns D = sup |F_x - cdf| for a continuous cdf, sorting x.
-func ksOneSample(x []float64, cdf func(float64) float64) float64 {
-	slices.Sort(x)
-	n := float64(len(x))
-	var d float64
-	for i, v := range x {
-		f := cdf(v)
-		d = max(d, float64(i+1)/n-f, f-float64(i)/n)
-	}
-	return d
-}
-
-func TestKSTwoSample(t *testing.T) {
-	tests := []struct {
-		x, y []float64
-		want float64
-	}{
-		{[]float64{1, 2, 3}, []float64{3, 2, 1}, 0},
-		{[]float64{1, 1, 1}, []float64{2, 2, 2}, 1},
-		{[]float64{0, 0, 1, 1}, []float64{0, 1, 1, 1}, 0.25}, // without merging ties: 0.5
-		{[]float64{5, 5, 5, 5}, []float64{5, 5}, 0},          // all tied: identical
-		{[]float64{1, 2, 3, 4}, []float64{2.5, 2.5}, 0.5},    // F_x(2) = 0.5, F_y(2) = 0
-		{[]float64{0, 0, 0, 1}, []float64{0, 1, 1, 1, 1, 1}, 0.75 - 1.0/6},
-	}
-	for _, tt := range tests {
-		if got := ksTwoSample(slices.Clone(tt.x), slices.Clone(tt.y)); math.Abs(got-tt.want) > 1e-15 {
-			t.Errorf("ksTwoSample(%v, %v) = %v, want %v", tt.x, tt.y, got, tt.want)
-		}
-	}
-	if c := ksCritical(5000, 5000); math.Abs(c-1.9495*math.Sqrt(2.0/5000)) > 1e-5 {
-		t.Errorf("ksCritical(5000, 5000) = %v", c)
-	}
-}
-
-// samplesCase is one line of samples.jsonl.
-type samplesCase struct {
-	Dist    samplesDist `json:"dist"`
-	Seed    uint64      `json:"seed"`
-	N       int         `json:"n"`
-	Samples []float64   `json:"samples"`
-}
-
-// samplesDist is the reference's JSON form of a Dist (serde's): the type is
-// an object with one key, the variant's name.
-type samplesDist struct {
-	Dist  map[string]samplesParams `json:"dist"`
-	Start float64                  `json:"start"`
-	Max   float64                  `json:"max"`
-}
-
-// samplesParams holds the fields of every variant; each uses its own.
-type samplesParams struct {
-	Low         float64 `json:"low"`
-	High        float64 `json:"high"`
-	Mean        float64 `json:"mean"`
-	Stdev       float64 `json:"stdev"`
-	Location    float64 `json:"location"`
-	Scale       float64 `json:"scale"`
-	Shape       float64 `json:"shape"`
-	Mu          float64 `json:"mu"`
-	Sigma       float64 `json:"sigma"`
-	Trials      uint64  `json:"trials"`
-	Probability float64 `json:"probability"`
-	Lambda      float64 `json:"lambda"`
-	Alpha       float64 `json:"alpha"`
-	Beta        float64 `json:"beta"`
-}
-
-func (s samplesDist) toDist() (Dist, error) {
-	if len(s.Dist) != 1 {
-		return Dist{}, fmt.Errorf("dist has %d keys, want 1", len(s.Dist))
-	}
-	d := Dist{Start: s.Start, Max: s.Max}
-	for name, p := range s.Dist {
-		switch name {
-		case "Uniform":
-			d.Type = Uniform{Low: p.Low, High: p.High}
-		case "Normal":
-			d.Type = Normal{Mean: p.Mean, Stdev: p.Stdev}
-		case "SkewNormal":
-			d.Type = SkewNormal{Location: p.Location, Scale: p.Scale, Shape: p.Shape}
-		case "LogNormal":
-			d.Type = LogNormal{Mu: p.Mu, Sigma: p.Sigma}
-		case "Binomial":
-			d.Type = Binomial{Trials: p.Trials, Probability: p.Probability}
-		case "Geometric":
-			d.Type = Geometric{Probability: p.Probability}
-		case "Pareto":
-			d.Type = Pareto{Scale: p.Scale, Shape: p.Shape}
-		case "Poisson":
-			d.Type = Poisson{Lambda: p.Lambda}
-		case "Weibull":
-			d.Type = Weibull{Scale: p.Scale, Shape: p.Shape}
-		case "Gamma":
-			d.Type = Gamma{Scale: p.Scale, Shape: p.Shape}
-		case "Beta":
-			d.Type = Beta{Alpha: p.Alpha, Beta: p.Beta}
-		default:
-			return Dist{}, fmt.Errorf("unknown distribution %q", name)
-		}
-	}
-	return d, nil
-}
-
-// TestConformanceSamples compares with samples the reference drew: Uniform
-// bit for bit from the same SplitMix64 seed, every other type by a
-// two-sample Kolmogorov-Smirnov test at the 0.001 level against as many
-// samples of ours, drawn from a fixed seed of our own.
-func TestConformanceSamples(t *testing.T) {
-	lines := conformanceLines(t, "samples.jsonl")
-	var exact, exactCases, ksPass, ksCases int
-	var worstRatio float64
-	var worst string
-	for i, line := range lines {
-		var c samplesCase
-		if err := json.Unmarshal(line, &c); err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
-		d, err := c.Dist.toDist()
-		if err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
-		if err := d.Validate(); err != nil {
-			t.Fatalf("line %d: %v", i+1, err)
-		}
-		if len(c.Samples) != c.N || c.N == 0 {
-			t.Fatalf("line %d: %d samples, n = %d", i+1, len(c.Samples), c.N)
-		}
-		if _, ok := d.Type.(Uniform); ok {
-			exactCases++
-			rng := splitmix.New(c.Seed)
-			same := true
-			for j, want := range c.Samples {
-				if got := d.Sample(rng); math.Float64bits(got) != math.Float64bits(want) {
-					t.Errorf("line %d (%v), sample %d: got %v, want %v", i+1, d, j, got, want)
-					same = false
-					break
-				}
-			}
-			if same {
-				exact++
-			}
-			continue
-		}
-		ksCases++
-		rng := splitmix.New(0x5EED_0000 + uint64(i))
-		ours := make([]float64, c.N)
-		for j := range ours {
-			ours[j] = d.Sample(rng)
-		}
-		dstat := ksTwoSample(ours, slices.Clone(c.Samples))
-		crit := ksCritical(len(ours), len(c.Samples))
-		if dstat >= crit {
-			t.Errorf("line %d (%v): KS D = %.4f >= critical %.4f", i+1, d, dstat, crit)
-		} else {
-			ksPass++
-		}
-		if r := dstat / crit; r > worstRatio {
-			worstRatio = r
-			worst = fmt.Sprintf("%v: D = %.4f, critical %.4f", d, dstat, crit)
-		}
-	}
-	t.Logf("uniform exact %d/%d; KS passes %d/%d; worst %s", exact, exactCases, ksPass, ksCases, worst)
-	if exactCases == 0 || ksCases == 0 {
-		t.Errorf("samples.jsonl lacks uniform or other cases")
-	}
-}
-
-// drawN returns n raw draws (no Start, no clamping) of typ from seed.
-func drawN(typ DistType, n int, seed uint64) []float64 {
-	rng := splitmix.New(seed)
-	d := Dist{Type: typ}
-	xs := make([]float64, n)
-	for i := range xs {
-		xs[i] = d.draw(rng)
-	}
-	return xs
-}
-
-// TestSampleContinuousCDF tests the continuous samplers against their
-// distribution functions, written from the textbook definitions (gonum's
-// regularised incomplete gamma and beta functions for Gamma and Beta), so a
-// swapped parameter would show.
-func TestSampleContinuousCDF(t *testing.T) {
-	normalCDF := func(mu, sigma float64) func(float64) float64 {
-		return func(x float64) float64 { return 0.5 * math.Erfc(-(x-mu)/(sigma*math.Sqrt2)) }
-	}
-	tests := []struct {
-		typ DistType
-		cdf func(float64) float64
-	}{
-		{Normal{Mean: 100, Stdev: 15}, normalCDF(100, 15)},
-		{Normal{Mean: -3, Stdev: -2}, normalCDF(-3, 2)},
-		{LogNormal{Mu: 5, Sigma: 0.8}, func(x float64) float64 { return normalCDF(5, 0.8)(math.Log(x)) }},
-		{SkewNormal{Location: 5, Scale: 2, Shape: 0}, normalCDF(5, 2)},
-		{SkewNormal{Location: 1, Scale: 3, Shape: 1e300}, func(x float64) float64 { return math.Max(0, math.Erf((x-1)/(3*math.Sqrt2))) }},
-		{SkewNormal{Location: 1, Scale: 3, Shape: -1e300}, func(x float64) float64 { return math.Min(1, math.Erfc((1-x)/(3*math.Sqrt2))) }},
-		{Pareto{Scale: 10, Shape: 3}, func(x float64) float64 { return 1 - math.Pow(10/x, 3) }},
-		{Pareto{Scale: 0.5, Shape: 0.2}, func(x float64) float64 { return 1 - math.Pow(0.5/x, 0.2) }},
-		{Weibull{Scale: 1000, Shape: 0.7}, func(x float64) float64 { return -math.Expm1(-math.Pow(x/1000, 0.7)) }},
-		{Weibull{Scale: 37.894, Shape: 43.655}, func(x float64) float64 { return -math.Expm1(-math.Pow(x/37.894, 43.655)) }},
-		{Gamma{Scale: 2, Shape: 0.5}, distuv.Gamma{Alpha: 0.5, Beta: 0.5}.CDF},
-		{Gamma{Scale: 1000, Shape: 9}, distuv.Gamma{Alpha: 9, Beta: 1e-3}.CDF},
-		{Gamma{Scale: 3, Shape: 0.1}, distuv.Gamma{Alpha: 0.1, Beta: 1.0 / 3}.CDF},
-		{Gamma{Scale: 0.25, Shape: 1}, func(x float64) float64 { return -math.Expm1(-x / 0.25) }},
-		{Beta{Alpha: 0.5, Beta: 0.5}, distuv.Beta{Alpha: 0.5, Beta: 0.5}.CDF},
-		{Beta{Alpha: 2, Beta: 5}, distuv.Beta{Alpha: 2, Beta: 5}.CDF},
-		{Beta{Alpha: 0.1, Beta: 0.3}, distuv.Beta{Alpha: 0.1, Beta: 0.3}.CDF},
-		{Beta{Alpha: 1, Beta: 1}, func(x float64) float64 { return x }},
-		{Beta{Alpha: 50, Beta: 0.7}, distuv.Beta{Alpha: 50, Beta: 0.7}.CDF},
-	}
-	const n = 20000
-	for i, tt := range tests {
-		xs := drawN(tt.typ, n, 100+uint64(i))
-		d := ksOneSample(xs, tt.cdf)
-		if crit := ksCritical(n, 0); d >= crit {
-			t.Errorf("%v: KS D = %.4f >= critical %.4f", tt.typ, d, crit)
-		}
-	}
-}
-
-// chiSquareCritical approximates the 0.999 quantile of the chi-square
-// distribution with df degrees of freedom (Wilson and Hilferty).
-func chiSquareCritical(df int) float64 {
-	const z = 3.090232 // the standard normal 0.999 quantile
-	h := 2 / (9 * float64(df))
-	return float64(df) * math.Pow(1-h+z*math.Sqrt(h), 3)
-}
-
-// chiSquare tests whole-number samples against pmf, which must hold all but
-// a negligible mass on [lo, hi]. Neighbouring values are merged into bins
-// expecting at least 5 samples; values outside [lo, hi] form one more bin.
-func chiSquare(t *testing.T, name string, xs []float64, pmf func(k float64) float64, lo, hi float64) {
-	t.Helper()
-	n := float64(len(xs))
-	counts := make([]float64, int(hi-lo)+2) // the last one: outside [lo, hi]
-	for _, x := range xs {
-		if x != math.Floor(x) {
-			t.Fatalf("%s: sample %v is not a whole number", name, x)
-		}
-		if x < lo || x > hi {
-			counts[len(counts)-1]++
-		} else {
-			counts[int(x-lo)]++
-		}
-	}
-	var inside float64
-	expected := make([]float64, len(counts))
-	for k := range len(counts) - 1 {
-		p := pmf(lo + float64(k))
-		inside += p
-		expected[k] = p * n
-	}
-	expected[len(expected)-1] = max(0, 1-inside) * n
-
-	var obs, exp []float64
-	var o, e float64
-	for k := range counts {
-		o += counts[k]
-		e += expected[k]
-		if e >= 5 {
-			obs, exp = append(obs, o), append(exp, e)
-			o, e = 0, 0
-		}
-	}
-	if len(exp) < 2 {
-		t.Fatalf("%s: too few bins", name)
-	}
-	obs[len(obs)-1] += o
-	exp[len(exp)-1] += e
-	var stat float64
-	for k := range obs {
-		stat += (obs[k] - exp[k]) * (obs[k] - exp[k]) / exp[k]
-	}
-	if crit := chiSquareCritical(len(obs) - 1); stat >= crit {
-		t.Errorf("%s: chi-square %.1f >= critical %.1f (%d bins)", name, stat, crit, len(obs))
-	}
-}
-
-func binomialPMF(n, p float64) func(float64) float64 {
-	ln, _ := math.Lgamma(n + 1)
-	return func(k float64) float64 {
-		lk, _ := math.Lgamma(k + 1)
-		lnk, _ := math.Lgamma(n - k + 1)
-		return math.Exp(ln - lk - lnk + k*math.Log(p) + (n-k)*math.Log1p(-p))
-	}
-}
-
-// poissonPMFDirect is the textbook formula, accurate for means up to ~1e6.
-func poissonPMFDirect(lambda float64) func(float64) float64 {
-	return func(k float64) float64 {
-		lk, _ := math.Lgamma(k + 1)
-		return math.Exp(k*math.Log(lambda) - lambda - lk)
-	}
-}
-
-func TestSampleDiscretePMF(t *testing.T) {
-	const n = 100000
-	geometric := func(p float64) func(float64) float64 {
-		return func(k float64) float64 { return p * math.Pow(1-p, k) }
-	}
-	tests := []struct {
-		typ    DistType
-		pmf    func(float64) float64
-		lo, hi float64
-	}{
-		{Binomial{Trials: 20, Probability: 0.3}, binomialPMF(20, 0.3), 0, 20},
-		{Binomial{Trials: 24, Probability: 0.9}, binomialPMF(24, 0.9), 0, 24},
-		{Binomial{Trials: 30, Probability: 0.03}, binomialPMF(30, 0.03), 0, 30},
-		{Binomial{Trials: 1000, Probability: 0.3}, binomialPMF(1000, 0.3), 200, 400},
-		{Binomial{Trials: 100000, Probability: 0.7}, binomialPMF(100000, 0.7), 69000, 71000},
-		{Binomial{Trials: 1e9, Probability: 1e-9}, binomialPMF(1e9, 1e-9), 0, 20},
-		{Binomial{Trials: 1e9, Probability: 1 - 1e-9}, binomialPMF(1e9, 1-1e-9), 1e9 - 20, 1e9},
-		{Binomial{Trials: 1e9, Probability: 0.5}, binomialPMF(1e9, 0.5), 5e8 - 120000, 5e8 + 120000},
-		{Geometric{Probability: 0.2}, geometric(0.2), 0, 200},
-		{Geometric{Probability: 0.9}, geometric(0.9), 0, 30},
-		{Geometric{Probability: 0.5}, geometric(0.5), 0, 80},
-		{Geometric{Probability: 0.001}, geometric(0.001), 0, 30000},
-		{Poisson{Lambda: 0.5}, poissonPMFDirect(0.5), 0, 30},
-		{Poisson{Lambda: 4.5}, poissonPMFDirect(4.5), 0, 40},
-		{Poisson{Lambda: math.Nextafter(10, 0)}, poissonPMFDirect(math.Nextafter(10, 0)), 0, 60},
-		{Poisson{Lambda: 10}, poissonPMFDirect(10), 0, 60},
-		{Poisson{Lambda: 37.5}, poissonPMFDirect(37.5), 0, 120},
-		{Poisson{Lambda: 1000}, poissonPMFDirect(1000), 800, 1200},
-		{Poisson{Lambda: 1e6}, poissonPMFDirect(1e6), 1e6 - 7000, 1e6 + 7000},
-	}
-	for i, tt := range tests {
-		chiSquare(t, fmt.Sprint(tt.typ), drawN(tt.typ, n, 200+uint64(i)), tt.pmf, tt.lo, tt.hi)
-	}
-}
-
-// TestPoissonZeroAtMeanTen guards against rejecting k = 0 in the rejection
-// method (gonum's sampler does): 0 must come up about e^-10 of the time.
-func TestPoissonZeroAtMeanTen(t *testing.T) {
-	const n = 2_000_000
-	var zeros float64
-	for _, x := range drawN(Poisson{Lambda: 10}, n, 7) {
-		if x == 0 {
-			zeros++
-		}
-	}
-	want := n * math.Exp(-10)
-	if math.Abs(zeros-want) > 5*math.Sqrt(want) {
-		t.Errorf("%v zeros in %d draws, want about %.0f", zeros, n, want)
-	}
-}
-
-// TestPoissonHugeMean checks that at the largest means the draws,
-// standardised, are standard normal.
-func TestPoissonHugeMean(t *testing.T) {
-	const n = 50000
-	for i, lambda := range []float64{1e12, 1e15, 1e18, 1.844e19} {
-		xs := drawN(Poisson{Lambda: lambda}, n, 300+uint64(i))
-		var sum, sum2 float64
-		for j, x := range xs {
-			z := (x - lambda) / math.Sqrt(lambda)
-			xs[j] = z
-			sum += z
-			sum2 += z * z
-		}
-		mean := sum / n
-		variance := sum2/n - mean*mean
-		if math.Abs(mean) > 0.03 || math.Abs(variance-1) > 0.05 {
-			t.Errorf("Poisson(%g): standardised mean %.4f, variance %.4f, want 0, 1", lambda, mean, variance)
-		}
-		d := ksOneSample(xs, func(z float64) float64 { return 0.5 * math.Erfc(-z/math.Sqrt2) })
-		if crit := ksCritical(n, 0); d >= crit {
-			t.Errorf("Poisson(%g): KS D = %.4f against the normal, critical %.4f", lambda, d, crit)
-		}
-	}
-}
-
-func TestGeometricTinyProbability(t *testing.T) {
-	const n = 100000
-	var sum float64
-	for _, x := range drawN(Geometric{Probability: 1e-9}, n, 8) {
-		sum += x
-	}
-	// The mean is (1-p)/p, the standard deviation about 1/p: the sample mean
-	// is within 0.3% of 1e9 at one standard error.
-	if mean := sum / n; math.Abs(mean/1e9-1) > 0.02 {
-		t.Errorf("Geometric(1e-9) mean %g, want about 1e9", mean)
-	}
-}
-
-// TestSkewNormalMoments checks mean and variance, which pin the shape:
-// mean = location + scale·δ·sqrt(2/π), variance = scale²(1 - 2δ²/π).
-func TestSkewNormalMoments(t *testing.T) {
-	const n = 200000
-	for i, s := range []SkewNormal{
-		{Location: 100, Scale: 15, Shape: -3},
-		{Location: 5, Scale: 2, Shape: 4},
-		{Location: 0, Scale: 1, Shape: 0.5},
-		{Location: 0, Scale: 1, Shape: 1e300},  // half-normal
-		{Location: 2, Scale: 3, Shape: -1e300}, // mirrored half-normal
-	} {
-		var sum, sum2 float64
-		for _, x := range drawN(s, n, 400+uint64(i)) {
-			sum += x
-			sum2 += x * x
-		}
-		mean := sum / n
-		variance := sum2/n - mean*mean
-		delta := math.Copysign(1/math.Sqrt(1+1/(s.Shape*s.Shape)), s.Shape)
-		wantMean := s.Location + s.Scale*delta*math.Sqrt(2/math.Pi)
-		wantVar := s.Scale * s.Scale * (1 - 2*delta*delta/math.Pi)
-		if math.Abs(mean-wantMean) > 5*math.Sqrt(wantVar/n) || math.Abs(variance/wantVar-1) > 0.02 {
-			t.Errorf("%+v: mean %.4f variance %.4f, want %.4f and %.4f", s, mean, variance, wantMean, wantVar)
-		}
-	}
-}
-
-// TestBetaExtremeShapes: with both shapes tiny a Beta draw is 0 or 1, 1
-// with probability Alpha/(Alpha+Beta); with both huge and equal it is 1/2.
-func TestBetaExtremeShapes(t *testing.T) {
-	const n = 20000
-	for i, b := range []Beta{
-		{Alpha: 1e-300, Beta: 3e-300},
-		{Alpha: 5e-324, Beta: 1.5e-323}, // subnormal: scaled before sampling
-		{Alpha: 3e-200, Beta: 1e-200},
-	} {
-		var ones float64
-		for _, x := range drawN(b, n, 500+uint64(i)) {
-			switch x {
-			case 1:
-				ones++
-			case 0:
-			default:
-				t.Fatalf("%+v: draw %v, want 0 or 1", b, x)
-			}
-		}
-		p := b.Alpha / (b.Alpha + b.Beta)
-		if math.Abs(ones-p*n) > 5*math.Sqrt(n*p*(1-p)) {
-			t.Errorf("%+v: %v ones in %d, want about %.0f", b, ones, n, p*n)
-		}
-	}
-	for _, b := range []Beta{{Alpha: 1e300, Beta: 1e300}, {Alpha: math.MaxFloat64, Beta: math.MaxFloat64}} {
-		for _, x := range drawN(b, 100, 9) {
-			if math.Abs(x-0.5) > 1e-12 {
-				t.Fatalf("%+v: draw %v, want 1/2", b, x)
-			}
-		}
-	}
-	for _, x := range drawN(Beta{Alpha: math.Inf(1), Beta: 2}, 100, 10) {
-		if x != 1 {
-			t.Fatalf("Beta(+Inf, 2): draw %v, want 1", x)
-		}
-	}
-}
-
-func TestDeviance(t *testing.T) {
-	direct := func(x, m float64) float64 { return x*math.Log(x/m) + m - x }
-	for _, c := range [][2]float64{{11, 10}, {9.5, 10}, {1, 10}, {100, 10}, {1000, 1001}, {5, 5}, {1, 1e-300}} {
-		got, want := deviance(c[0], c[1]), direct(c[0], c[1])
-		if math.Abs(got-want) > 1e-12*math.Max(1, math.Abs(want)) {
-			t.Errorf("deviance(%v, %v) = %v, want %v", c[0], c[1], got, want)
-		}
-	}
-	// Near a huge mean the deviance is about d²/(2m) - d³/(6m²) for x = m+d,
-	// which the direct formula loses entirely.
-	for _, c := range [][2]float64{{1e18 + 1e9, 1e18}, {1e18 - 3e9, 1e18}, {1.844e19 + 4.294967296e9, 1.844e19}} {
-		d, m := c[0]-c[1], c[1]
-		want := d*d/(2*m) - d*d*d/(6*m*m)
-		if got := deviance(c[0], c[1]); math.Abs(got-want) > 1e-9*want {
-			t.Errorf("deviance(%v, %v) = %v, want %v", c[0], c[1], got, want)
-		}
-	}
-}
-
-func TestPoissonLogPMF(t *testing.T) {
-	for _, lambda := range []float64{10, 37.5, 1000, 123456.7} {
-		for _, k := range []float64{0, 1, 2, 5, 10, 15, 16, 17, 40, 999, 1000, 1e5, 123456, 2e5} {
-			lk, _ := math.Lgamma(k + 1)
-			want := k*math.Log(lambda) - lambda - lk
-			if got := poissonLogPMF(k, lambda); math.Abs(got-want) > 1e-9*math.Max(1, math.Abs(want)) {
-				t.Errorf("poissonLogPMF(%v, %v) = %v, want %v", k, lambda, got, want)
-			}
-		}
-	}
-	// At the mean of a huge Poisson the log probability is about
-	// -ln(2πλ)/2 - 1/(12λ).
-	for _, lambda := range []float64{1e15, 1e18, 1.844e19} {
-		want := -0.5 * math.Log(2*math.Pi*lambda)
-		if got := poissonLogPMF(lambda, lambda); math.Abs(got-want) > 1e-12 {
-			t.Errorf("poissonLogPMF(%v, %v) = %v, want %v", lambda, lambda, got, want)
-		}
-	}
-}
-
-func TestStirlingError(t *testing.T) {
-	for n := 1.0; n <= 200; n++ {
-		lg, _ := math.Lgamma(n + 1)
-		want := lg - (n+0.5)*math.Log(n) + n - 0.5*math.Log(2*math.Pi)
-		if got := stirlingError(n); math.Abs(got-want) > 1e-12 {
-			t.Errorf("stirlingError(%v) = %v, want %v", n, got, want)
-		}
 	}
 }
 

@@ -99,8 +99,12 @@ func (a *jsonAction) UnmarshalJSON(b []byte) error {
 
 // TestConformanceRun replays every run of run.jsonl with the reference's
 // random source and requires identical actions at every step.
-func TestConformanceRun(t *testing.T) {
-	lines := conformanceLines(t, "run.jsonl")
+func TestConformanceRun(t *testing.T) { replayRuns(t, "run.jsonl") }
+
+// replayRuns replays every run of the named conformance file (run.jsonl's
+// format) and requires identical actions at every step.
+func replayRuns(t *testing.T, name string) {
+	lines := conformanceLines(t, name)
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	steps, actions := 0, 0
 	for n, line := range lines {

@@ -7,7 +7,6 @@ require (
 	github.com/klauspost/compress v1.19.0
 	github.com/schollz/progressbar/v3 v3.19.0
 	golang.org/x/term v0.40.0
-	gonum.org/v1/gonum v0.17.0
 	gonum.org/v1/plot v0.17.0
 )
 

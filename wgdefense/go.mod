@@ -17,7 +17,6 @@ require (
 	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/time v0.7.0 // indirect
 	golang.zx2c4.com/wintun v0.0.0-20230126152724-0fa3db229ce2 // indirect
-	gonum.org/v1/gonum v0.17.0 // indirect
 )
 
 replace github.com/maybenot-go/maybenot => ../
