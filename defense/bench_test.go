@@ -60,6 +60,9 @@ func newDeployed(tb testing.TB, machines []maybenot.Machine) *Defense {
 // downloadCycle. The machines' padding timers fire meanwhile, on the
 // clock's goroutines, and count in the time.
 //
+// clock=virtual: the same on a VirtualClock that stays put, so that no
+// timer fires and the clock costs a lock instead of a system call.
+//
 // parallel: 1,000 Defenses, 8 goroutines each reporting to its own eighth
 // of them in turn; ns/op is wall time per report of all goroutines
 // together, so 1e9/(ns/op) is the aggregate rate.
@@ -67,6 +70,28 @@ func BenchmarkDefenseDeployed(b *testing.B) {
 	machines := deployedMachines(b)
 	b.Run("clock=real", func(b *testing.B) {
 		d := newDeployed(b, machines)
+		defer d.Close()
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			downloadCycle[i](d)
+			if i++; i == len(downloadCycle) {
+				i = 0
+			}
+		}
+	})
+	b.Run("clock=virtual", func(b *testing.B) {
+		// The clock does not move, so no timer fires: only the reports
+		// count, and the figures are the same from run to run.
+		d, err := New(Config{
+			Machines:        machines,
+			Clock:           NewVirtualClock(epoch),
+			SendPadding:     func(Padding) {},
+			BlockingChanged: func(bool) {},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
 		defer d.Close()
 		b.ReportAllocs()
 		i := 0
@@ -107,4 +132,55 @@ func BenchmarkDefenseDeployed(b *testing.B) {
 			}
 		})
 	})
+}
+
+// BenchmarkNew makes a Defense of the deployed machines: B/op is the
+// memory a Defense holds (for the real clock, with callbacks that need
+// none), and framework is the share of it that its Framework holds.
+func BenchmarkNew(b *testing.B) {
+	machines := deployedMachines(b)
+	b.Run("defense", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			newDeployed(b, machines)
+		}
+	})
+	b.Run("framework", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := maybenot.NewFramework(machines, 0, 0, epoch, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// maxDefenseBytes bounds the memory a Defense of the deployed machines
+// holds beyond its Framework's.
+const maxDefenseBytes = 1450
+
+func TestDefenseMemory(t *testing.T) {
+	machines := deployedMachines(t)
+	bytes := func(f func()) int64 {
+		const n = 200
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		for range n {
+			f()
+		}
+		runtime.ReadMemStats(&after)
+		return int64(after.TotalAlloc-before.TotalAlloc) / n
+	}
+	var sink []*Defense
+	total := bytes(func() { sink = append(sink[:0], newDeployed(t, machines)) })
+	fw := bytes(func() {
+		if _, err := maybenot.NewFramework(machines, 0, 0, epoch, nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Logf("a Defense of the %d deployed machines: %d bytes, of which its Framework %d", len(machines), total, fw)
+	if total-fw > maxDefenseBytes {
+		t.Errorf("a Defense holds %d bytes beyond its Framework, want at most %d", total-fw, maxDefenseBytes)
+	}
 }

@@ -13,11 +13,13 @@ import (
 )
 
 // DefaultMaxActionsPerSecond is the cap on actions per second of a Defense
-// whose Config leaves MaxActionsPerSecond at 0. It is far above what
-// machines ask for on real traffic (an action per machine per packet at
-// several hundred thousand packets per second) and bounds the work a
-// runaway machine can cause.
-const DefaultMaxActionsPerSecond = 1_000_000
+// whose Config leaves MaxActionsPerSecond at 0. It bounds the work of a
+// machine that answers itself without end to a few percent of a core,
+// and leaves the machines that VPNs deploy untouched up to about 100,000
+// packets a second on a download (they take under one action a packet
+// then, and a few thousand a second on web traffic). Raise it for
+// connections faster than that.
+const DefaultMaxActionsPerSecond = 100_000
 
 // Config configures a Defense. SendPadding and BlockingChanged are
 // required; everything else has a usable zero value.
@@ -108,15 +110,23 @@ type Padding struct {
 type Defense struct {
 	mu sync.Mutex
 
-	clock Clock
-	// For the real clock (Config.Clock nil) the time is read as base plus
-	// the monotonic time elapsed since, which costs one reading of the
-	// system's clock instead of two.
-	real bool
-	base time.Time
-	// last is the latest time used: the framework never sees time go
-	// back, though callers read the clock before they take d.mu.
-	last time.Time
+	// Times are nanoseconds since New, read from the clock (see read): on
+	// the real clock (real) from the monotonic clock alone, as time since
+	// base, which costs one reading of the system's clock instead of the
+	// two of time.Now; on a VirtualClock (virtual) from its count, less
+	// virtualStart; on any other Clock, as time since base.
+	clock        Clock
+	real         bool
+	virtual      *VirtualClock
+	virtualStart int64
+	base         time.Time
+	// last is the latest time used: time never goes back, though callers
+	// read the clock before they take d.mu.
+	last int64
+	// The framework's time is frameBase, the real time at New, plus the
+	// Defense's: only differences of times matter to it, and times with a
+	// monotonic reading are the cheapest to subtract.
+	frameBase time.Time
 
 	fw         *maybenot.Framework
 	rl         *maybenot.RateLimitedFramework // nil without a rate limit
@@ -141,7 +151,7 @@ type Defense struct {
 	sched    schedule[*deadline]
 	timer    Timer
 	armed    bool
-	armedFor time.Time
+	armedFor int64
 	arming   bool
 
 	// events holds the events for the next call to the framework: an
@@ -169,10 +179,11 @@ type Defense struct {
 
 // machineState is a machine's two timers.
 type machineState struct {
-	// action is due when pending, a SendPadding or BlockOutgoing, is to be
-	// carried out.
-	action  deadline
-	pending maybenot.TriggerAction
+	// action is due when the pending action, a SendPadding or (block) a
+	// BlockOutgoing with its duration and flags, is to be carried out.
+	action                 deadline
+	duration               time.Duration
+	block, bypass, replace bool
 	// internal is the internal timer, set by UpdateTimer.
 	internal deadline
 }
@@ -181,7 +192,7 @@ type machineState struct {
 type deadline struct {
 	slot
 	kind    timerKind
-	machine int
+	machine int32
 }
 
 func (t *deadline) sched() *slot { return &t.slot }
@@ -191,11 +202,11 @@ func (t *deadline) running() bool { return t.pos > 0 }
 
 // remaining returns the time left on the timer at now: 0 if it is not
 // running or already due.
-func (t *deadline) remaining(now time.Time) time.Duration {
-	if !t.running() {
+func (t *deadline) remaining(now int64) time.Duration {
+	if !t.running() || t.when <= now {
 		return 0
 	}
-	return max(t.when.Sub(now), 0)
+	return time.Duration(t.when - now)
 }
 
 // timerKind tells the timers of a Defense apart.
@@ -230,11 +241,16 @@ func New(cfg Config) (*Defense, error) {
 		sendPadding:     cfg.SendPadding,
 		blockingChanged: cfg.BlockingChanged,
 	}
-	if d.clock == nil {
-		d.clock, d.real, d.base = systemClock{}, true, time.Now()
+	d.frameBase = time.Now()
+	switch c := d.clock.(type) {
+	case nil:
+		d.clock, d.real, d.base = systemClock{}, true, d.frameBase
+	case *VirtualClock:
+		d.virtual, d.virtualStart = c, c.elapsed()
+	default:
+		d.base = c.Now()
 	}
-	d.last = d.read()
-	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, d.last, cfg.Rand)
+	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, d.frameBase, cfg.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("defense: %w", err)
 	}
@@ -242,8 +258,8 @@ func New(cfg Config) (*Defense, error) {
 	n := len(cfg.Machines)
 	d.machines = make([]machineState, n)
 	for i := range d.machines {
-		d.machines[i].action = deadline{kind: actionTimer, machine: i}
-		d.machines[i].internal = deadline{kind: internalTimer, machine: i}
+		d.machines[i].action = deadline{kind: actionTimer, machine: int32(i)}
+		d.machines[i].internal = deadline{kind: internalTimer, machine: int32(i)}
 	}
 	d.blockEnd.kind = blockingTimer
 	d.wake.kind = wakeTimer
@@ -252,7 +268,7 @@ func New(cfg Config) (*Defense, error) {
 	events := make([]maybenot.TriggerEvent, 0, 2*(1+n))
 	d.events, d.spare = events[:0:1+n], events[1+n:1+n]
 	// Room for every timer: two per machine, the end of blocking and wake.
-	d.sched.h = make(deadlineHeap[*deadline], 0, 2*n+2)
+	d.sched.h = make([]*deadline, 0, 2*n+2)
 	d.calls.init(n)
 	// The clock timer is made here, stopped, so that arming it later
 	// allocates nothing.
@@ -321,7 +337,7 @@ func (d *Defense) EndBlocking() {
 	}
 	now := d.at(t)
 	d.sched.set(&d.blockEnd, now)
-	d.settle(now, false)
+	d.settle(now, false, false)
 }
 
 // Close stops every timer and ends the Defense: after it, the reporting
@@ -351,25 +367,32 @@ func (d *Defense) Close() {
 	if d.told {
 		d.calls.blocking(false)
 	}
-	d.settle(d.last, true)
+	d.settle(d.last, true, false)
 }
 
-// read returns the clock's time.
-func (d *Defense) read() time.Time {
-	if d.real {
-		return d.base.Add(time.Since(d.base))
+// read returns the clock's time, in nanoseconds since base.
+func (d *Defense) read() int64 {
+	switch {
+	case d.real:
+		return int64(time.Since(d.base))
+	case d.virtual != nil:
+		return d.virtual.elapsed() - d.virtualStart
 	}
-	return d.clock.Now()
+	return int64(d.clock.Now().Sub(d.base))
 }
 
 // at returns t, or the latest time used if t is earlier, and makes it the
 // latest. d.mu must be held.
-func (d *Defense) at(t time.Time) time.Time {
-	if t.Before(d.last) {
-		return d.last
+func (d *Defense) at(t int64) int64 {
+	if t > d.last {
+		d.last = t
 	}
-	d.last = t
-	return t
+	return d.last
+}
+
+// timeOf returns time now as the framework's time.Time.
+func (d *Defense) timeOf(now int64) time.Time {
+	return d.frameBase.Add(time.Duration(now))
 }
 
 // report triggers event e, reported by the integrator, now.
@@ -387,13 +410,13 @@ func (d *Defense) report(e maybenot.Event) {
 		d.mu.Unlock()
 		return
 	}
-	d.settle(now, false)
+	d.settle(now, false, false)
 }
 
 // trigger feeds e to the framework at time now, after any TimerBegin
 // events still waiting to be reported, and carries out the actions it
 // returns. It queues no callbacks. d.mu must be held.
-func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
+func (d *Defense) trigger(e maybenot.TriggerEvent, now int64) {
 	d.events = append(d.events, e)
 	d.run(now)
 }
@@ -404,7 +427,7 @@ func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
 // of their actions, in the next call, and so on for up to maxRounds calls;
 // what is left then waits for the clock timer, set to fire at once. d.mu
 // must be held.
-func (d *Defense) run(now time.Time) {
+func (d *Defense) run(now int64) {
 	for round := 0; len(d.events) > 0; round++ {
 		if round == maxRounds {
 			d.sched.set(&d.wake, now)
@@ -412,14 +435,15 @@ func (d *Defense) run(now time.Time) {
 		}
 		events := d.events
 		d.events = d.spare[:0]
+		t := d.timeOf(now)
 		var actions []maybenot.TriggerAction
 		if d.rl != nil {
-			actions = d.rl.TriggerEvents(events, d.maxActions, now)
+			actions = d.rl.TriggerEvents(events, d.maxActions, t)
 		} else {
-			actions = d.fw.TriggerEvents(events, now)
+			actions = d.fw.TriggerEvents(events, t)
 		}
 		if d.observe != nil {
-			d.observe(now, events, actions)
+			d.observe(t, events, actions)
 		}
 		for _, a := range actions {
 			d.apply(a, now)
@@ -429,7 +453,7 @@ func (d *Defense) run(now time.Time) {
 }
 
 // apply carries out action a at time now. d.mu must be held.
-func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
+func (d *Defense) apply(a maybenot.TriggerAction, now int64) {
 	ms := &d.machines[a.Machine]
 	switch a.Kind {
 	case maybenot.ActionCancel:
@@ -442,13 +466,14 @@ func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
 
 	case maybenot.ActionSendPadding, maybenot.ActionBlockOutgoing:
 		// A new action replaces the pending one, if any.
-		ms.pending = a
-		d.sched.set(&ms.action, now.Add(a.Timeout))
+		ms.duration, ms.bypass, ms.replace = a.Duration, a.Bypass, a.Replace
+		ms.block = a.Kind == maybenot.ActionBlockOutgoing
+		d.sched.set(&ms.action, later(now, a.Timeout))
 
 	case maybenot.ActionUpdateTimer:
 		// Only a timer that is set is reported with TimerBegin.
 		if rules.Takes(ms.internal.remaining(now), a.Duration, a.Replace) {
-			d.sched.set(&ms.internal, now.Add(a.Duration))
+			d.sched.set(&ms.internal, later(now, a.Duration))
 			d.events = append(d.events, maybenot.TriggerEvent{Event: maybenot.TimerBegin, Machine: a.Machine})
 		}
 	}
@@ -458,40 +483,47 @@ func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
 // deadline that was due when it started, then re-arms the clock timer and
 // makes the callbacks this caused. A deadline set while it runs waits for
 // the next firing even if already due, so the lock is released between
-// rounds of a machine that acts without delay.
+// rounds of a machine that acts without delay. On a clock other than a
+// VirtualClock, when such a deadline is due and no callback waits, the
+// next round runs on at once, on this goroutine, instead of through the
+// clock.
 func (d *Defense) fire() {
 	t := d.read()
 	d.mu.Lock()
 	d.armed = false
-	if d.closed {
-		d.mu.Unlock()
-		return
-	}
-	now := d.at(t)
-	next := d.sched.seq
-	for {
-		t, ok := d.sched.first()
-		if !ok || t.when.After(now) || t.seq >= next {
-			break
+	for !d.closed {
+		now := d.at(t)
+		next := d.sched.seq
+		for {
+			t, ok := d.sched.first()
+			if !ok || t.when > now || t.seq >= next {
+				break
+			}
+			d.sched.pop()
+			d.expire(t, now)
 		}
-		d.sched.pop()
-		d.expire(t, now)
+		if !d.settle(now, true, d.virtual == nil) {
+			return
+		}
+		d.mu.Unlock()
+		t = d.read()
+		d.mu.Lock()
 	}
-	d.settle(now, true)
+	d.mu.Unlock()
 }
 
 // expire handles timer t, due by now. d.mu must be held.
-func (d *Defense) expire(t *deadline, now time.Time) {
+func (d *Defense) expire(t *deadline, now int64) {
 	id := maybenot.MachineID(t.machine)
 	switch t.kind {
 	case actionTimer:
-		a := d.machines[t.machine].pending
-		if a.Kind == maybenot.ActionSendPadding {
-			d.calls.padding(t.machine, a.Replace, rules.Bypasses(a.Bypass, d.blocked, d.bypassable))
+		ms := &d.machines[t.machine]
+		if !ms.block {
+			d.calls.padding(int(t.machine), ms.replace, rules.Bypasses(ms.bypass, d.blocked, d.bypassable))
 			d.trigger(maybenot.TriggerEvent{Event: maybenot.PaddingSent, Machine: id}, now)
 			return
 		}
-		d.block(a, now)
+		d.block(ms, now)
 		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingBegin, Machine: id}, now)
 
 	case internalTimer:
@@ -507,20 +539,20 @@ func (d *Defense) expire(t *deadline, now time.Time) {
 	}
 }
 
-// block carries out BlockOutgoing a, fired at now: the blocking in place,
-// if any, is set to last a.Duration from now when rules.Takes says so, and
-// then takes a.Bypass; if nothing was blocked, that starts the blocking.
-// d.mu must be held.
-func (d *Defense) block(a maybenot.TriggerAction, now time.Time) {
-	if !rules.Takes(d.blockEnd.remaining(now), a.Duration, a.Replace) {
+// block carries out the BlockOutgoing of ms, fired at now: the blocking in
+// place, if any, is set to last its duration from now when rules.Takes says
+// so, and then takes its bypass flag; if nothing was blocked, that starts
+// the blocking. d.mu must be held.
+func (d *Defense) block(ms *machineState, now int64) {
+	if !rules.Takes(d.blockEnd.remaining(now), ms.duration, ms.replace) {
 		return
 	}
 	if !d.blocked {
 		d.blocked = true
 		d.calls.blocking(true)
 	}
-	d.bypassable = a.Bypass
-	d.sched.set(&d.blockEnd, now.Add(a.Duration))
+	d.bypassable = ms.bypass
+	d.sched.set(&d.blockEnd, later(now, ms.duration))
 }
 
 // earlier reports whether the clock timer must be armed earlier than it
@@ -528,7 +560,7 @@ func (d *Defense) block(a maybenot.TriggerAction, now time.Time) {
 // held.
 func (d *Defense) earlier() bool {
 	first, ok := d.sched.first()
-	return ok && (!d.armed || first.when.Before(d.armedFor))
+	return ok && (!d.armed || first.when < d.armedFor)
 }
 
 // settle brings the clock timer and the callbacks up to date with d's
@@ -541,14 +573,17 @@ func (d *Defense) earlier() bool {
 // deadline back), and stopped after Close. Timer.Reset and Timer.Stop are
 // called with d.mu released, one goroutine at a time (arming), so a Clock
 // may run the timer's function inside them; whoever arms looks again once
-// it holds d.mu, until the timer is as d's state wants it.
+// it holds d.mu, until the timer is as d's state wants it. With next set
+// (by fire), settle instead returns true, with d.mu still held, when the
+// earliest deadline is already due and no callback waits: the caller
+// handles it itself.
 //
 // With deliver set, settle then makes the callbacks queued, in order, with
 // d.mu released during each; if another goroutine is already making them,
 // it leaves the rest to that goroutine, which keeps going until the queue
 // is empty. So callbacks never overlap and keep their order, and a
 // callback that calls back into the Defense cannot deadlock.
-func (d *Defense) settle(now time.Time, deliver bool) {
+func (d *Defense) settle(now int64, deliver, next bool) bool {
 	stale := false // d.mu was released since now was read
 	for {
 		if !d.arming {
@@ -566,9 +601,12 @@ func (d *Defense) settle(now time.Time, deliver bool) {
 					now = d.at(d.read())
 				}
 				when := d.sched.h[0].when
+				if next && when <= now && d.calls.len() == 0 {
+					return true
+				}
 				d.armed, d.armedFor, d.arming = true, when, true
 				d.mu.Unlock()
-				d.timer.Reset(when.Sub(now))
+				d.timer.Reset(time.Duration(when - now))
 				d.mu.Lock()
 				d.arming, stale = false, true
 				continue
@@ -580,7 +618,7 @@ func (d *Defense) settle(now time.Time, deliver bool) {
 			continue
 		}
 		d.mu.Unlock()
-		return
+		return false
 	}
 }
 
@@ -625,5 +663,5 @@ func (d *Defense) afterPanic() {
 	if !d.closed && d.calls.len() > 0 && !d.wake.running() {
 		d.sched.set(&d.wake, now)
 	}
-	d.settle(now, d.closed)
+	d.settle(now, d.closed, false)
 }

@@ -107,8 +107,11 @@
 // time.AfterFunc: an idle Defense has no goroutine, one runs only while
 // timers are handled, and the Defense starts none of its own. A timer that
 // a machine sets with no delay while timers are handled waits for the next
-// firing, so a machine that acts without pause cannot hold the Defense's
-// lock for good.
+// round, with the lock released in between, so a machine that acts without
+// pause cannot hold the Defense's lock for good. On a VirtualClock the next
+// round is the clock timer's next firing; on other clocks, when no callback
+// waits, the goroutine handling timers goes on with it at once, which saves
+// a firing.
 //
 // The Defense calls the Clock's AfterFunc, and its Timer's Reset and Stop,
 // only with its lock released, so a Clock may run a due function inside

@@ -28,9 +28,9 @@ type callQueue struct {
 	ring       []callback // a power of two long
 	head, tail int        // positions: ring[pos&(len-1)], head <= pos < tail
 
-	// last[m] and prev[m] are the positions, plus one, of machine m's
+	// last[m] and prev[m] are the indexes in ring, plus one, of machine m's
 	// padding in the last group and in the group before it (0: none).
-	last, prev []int
+	last, prev []int32
 	// seps holds the positions of the changes of blocking that wait, in
 	// order; nsep of them.
 	seps [2]int
@@ -44,13 +44,16 @@ func (q *callQueue) init(n int) {
 		size *= 2
 	}
 	q.ring = make([]callback, size)
-	ints := make([]int, 2*n)
+	ints := make([]int32, 2*n)
 	q.last, q.prev = ints[:n:n], ints[n:]
 }
 
 func (q *callQueue) len() int { return q.tail - q.head }
 
-func (q *callQueue) at(pos int) *callback { return &q.ring[pos&(len(q.ring)-1)] }
+func (q *callQueue) at(pos int) *callback { return &q.ring[q.index(pos)] }
+
+// index returns the index in ring of position pos.
+func (q *callQueue) index(pos int) int { return pos & (len(q.ring) - 1) }
 
 func (q *callQueue) push(c callback) {
 	*q.at(q.tail) = c
@@ -61,12 +64,12 @@ func (q *callQueue) push(c callback) {
 // one of m still waiting in the last group.
 func (q *callQueue) padding(m int, replace, bypass bool) {
 	if p := q.last[m]; p != 0 {
-		c := q.at(p - 1)
+		c := &q.ring[p-1]
 		c.replace, c.bypass = replace, bypass
 		return
 	}
 	q.push(callback{padding: true, replace: replace, bypass: bypass, machine: int32(m)})
-	q.last[m] = q.tail
+	q.last[m] = int32(q.index(q.tail-1) + 1)
 }
 
 // blocking queues a BlockingChanged(blocked) call, or, with two changes
@@ -97,13 +100,13 @@ func (q *callQueue) cancelLast() {
 			c.bypass = false
 		}
 		if p := q.prev[m]; p != 0 {
-			old := q.at(p - 1)
+			old := &q.ring[p-1]
 			old.replace, old.bypass = c.replace, c.bypass
 			continue
 		}
 		*q.at(w) = c
+		q.prev[m] = int32(q.index(w) + 1)
 		w++
-		q.prev[m] = w
 	}
 	q.tail = w
 	q.nsep = 1
@@ -113,14 +116,14 @@ func (q *callQueue) cancelLast() {
 
 // pop removes and returns the first callback; there must be one.
 func (q *callQueue) pop() callback {
-	pos := q.head
-	c := *q.at(pos)
+	i := int32(q.index(q.head) + 1)
+	c := *q.at(q.head)
 	q.head++
 	if c.padding {
-		if q.last[c.machine] == pos+1 {
+		if q.last[c.machine] == i {
 			q.last[c.machine] = 0
 		}
-		if q.prev[c.machine] == pos+1 {
+		if q.prev[c.machine] == i {
 			q.prev[c.machine] = 0
 		}
 	} else {

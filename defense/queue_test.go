@@ -150,7 +150,7 @@ func TestCallQueueSizes(t *testing.T) {
 		if len(q.ring) < 3*n+2 || len(q.ring)&(len(q.ring)-1) != 0 {
 			t.Errorf("n=%d: room for %d callbacks, want a power of two >= %d", n, len(q.ring), 3*n+2)
 		}
-		if !slices.Equal(q.last, make([]int, n)) || len(q.prev) != n {
+		if !slices.Equal(q.last, make([]int32, n)) || len(q.prev) != n {
 			t.Errorf("n=%d: per-machine positions %d, %d", n, len(q.last), len(q.prev))
 		}
 	}
