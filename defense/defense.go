@@ -219,6 +219,11 @@ const (
 	wakeTimer
 )
 
+// maxFiringRounds bounds the rounds of deadlines that one firing of the
+// clock timer handles, when it goes on with those due meanwhile (see fire),
+// so that a machine that acts without pause makes way for other Defenses.
+const maxFiringRounds = 64
+
 // maxRounds bounds the calls to the framework that one report or one timer
 // makes: a call, then one for the TimerBegin events of its UpdateTimer
 // actions, and so on. Machines that keep answering their own TimerBegin
@@ -272,7 +277,11 @@ func New(cfg Config) (*Defense, error) {
 	d.calls.init(n)
 	// The clock timer is made here, stopped, so that arming it later
 	// allocates nothing.
-	d.timer = d.clock.AfterFunc(math.MaxInt64, d.fire)
+	if d.real {
+		d.timer = time.AfterFunc(math.MaxInt64, d.fireReal)
+	} else {
+		d.timer = d.clock.AfterFunc(math.MaxInt64, d.fire)
+	}
 	d.timer.Stop()
 	d.maxActions = cfg.MaxActionsPerSecond
 	if d.maxActions == 0 {
@@ -486,12 +495,12 @@ func (d *Defense) apply(a maybenot.TriggerAction, now int64) {
 // rounds of a machine that acts without delay. On a clock other than a
 // VirtualClock, when such a deadline is due and no callback waits, the
 // next round runs on at once, on this goroutine, instead of through the
-// clock.
+// clock, up to maxFiringRounds rounds.
 func (d *Defense) fire() {
 	t := d.read()
 	d.mu.Lock()
 	d.armed = false
-	for !d.closed {
+	for round := 1; !d.closed; round++ {
 		now := d.at(t)
 		next := d.sched.seq
 		for {
@@ -502,7 +511,7 @@ func (d *Defense) fire() {
 			d.sched.pop()
 			d.expire(t, now)
 		}
-		if !d.settle(now, true, d.virtual == nil) {
+		if !d.settle(now, true, d.virtual == nil && round < maxFiringRounds) {
 			return
 		}
 		d.mu.Unlock()

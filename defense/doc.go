@@ -104,8 +104,12 @@
 // Clock fires for the earliest; when it does, every timer due by then is
 // handled in that order, so timers that fell due together (say, on a busy
 // machine) never overtake one another. On real time that clock timer is a
-// time.AfterFunc: an idle Defense has no goroutine, one runs only while
-// timers are handled, and the Defense starts none of its own. A timer that
+// time.AfterFunc: an idle Defense has no goroutine, and one runs only while
+// timers are handled. The runtime starts a goroutine for each firing; that
+// goroutine hands the work to an idle goroutine that has handled firings
+// before, if there is one (its stack has grown already, which saves time),
+// or does it itself and then waits a second for more, up to four such
+// goroutines per CPU, shared by all Defenses. A timer that
 // a machine sets with no delay while timers are handled waits for the next
 // round, with the lock released in between, so a machine that acts without
 // pause cannot hold the Defense's lock for good. On a VirtualClock the next

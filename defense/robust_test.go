@@ -481,3 +481,43 @@ func TestInlineClock(t *testing.T) {
 		t.Errorf("paddings %q, want %q", strings.Join(got, "; "), want)
 	}
 }
+
+func TestStuckCallbackIsolated(t *testing.T) {
+	// On real time, Defenses share the goroutines that handle firings; a
+	// callback of one that is stuck holds up none of the others.
+	padder := machine(t,
+		state(nil, on(maybenot.NormalSent, 1)),
+		state(padding(ms, false, false), on(maybenot.PaddingSent, 1)),
+	)
+	release := make(chan struct{})
+	defer close(release)
+	var stuck []*Defense
+	for range 4 * maxFirersPerCPU * runtime.GOMAXPROCS(0) {
+		d, err := New(Config{
+			Machines:        []maybenot.Machine{padder},
+			SendPadding:     func(Padding) { <-release },
+			BlockingChanged: func(bool) {},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		d.NormalQueued()
+		stuck = append(stuck, d)
+	}
+	var pads atomic.Int64
+	d, err := New(Config{
+		Machines:        []maybenot.Machine{padder},
+		SendPadding:     func(Padding) { pads.Add(1) },
+		BlockingChanged: func(bool) {},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	for _, s := range stuck {
+		eventually(t, "the stuck callbacks to begin", func() bool { return !s.idle() })
+	}
+	d.NormalQueued()
+	eventually(t, "paddings of a Defense beside stuck ones", func() bool { return pads.Load() >= 20 })
+}
