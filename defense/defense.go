@@ -334,7 +334,7 @@ func (d *Defense) Blocked() (blocked, bypassable bool) {
 //
 // Like the reporting methods, EndBlocking never calls a callback itself:
 // the blocking ends from the clock timer, which on real time fires at once
-// on its own goroutine and on a VirtualClock at the next Advance or
+// on another goroutine and on a VirtualClock at the next Advance or
 // AdvanceTo. Until then Blocked still reports true. So it may be called
 // with the integrator's own locks held, and it does not allocate.
 func (d *Defense) EndBlocking() {
