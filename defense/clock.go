@@ -29,15 +29,6 @@ type Timer interface {
 	Reset(d time.Duration) bool
 }
 
-// systemClock is the real clock: time.Now and time.AfterFunc. Each call runs
-// on its own goroutine, started by the runtime when the timer fires; no
-// goroutine exists while a timer waits.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
 // VirtualClock is a Clock whose time moves only when told to, for
 // deterministic tests and simulation. NewVirtualClock sets its start; the
 // zero value starts at the zero time.Time. It keeps time to the nanosecond

@@ -111,10 +111,10 @@ type Defense struct {
 	mu sync.Mutex
 
 	// Times are nanoseconds since New, read from the clock (see read): on
-	// the real clock (real) from the monotonic clock alone, as time since
-	// base, which costs one reading of the system's clock instead of the
-	// two of time.Now; on a VirtualClock (virtual) from its count, less
-	// virtualStart; on any other Clock, as time since base.
+	// the real clock (real; clock is nil) from the monotonic clock alone,
+	// as time since base, which costs one reading of the system's clock
+	// instead of the two of time.Now; on a VirtualClock (virtual) from its
+	// count, less virtualStart; on any other Clock, as time since base.
 	clock        Clock
 	real         bool
 	virtual      *VirtualClock
@@ -249,7 +249,7 @@ func New(cfg Config) (*Defense, error) {
 	d.frameBase = time.Now()
 	switch c := d.clock.(type) {
 	case nil:
-		d.clock, d.real, d.base = systemClock{}, true, d.frameBase
+		d.real, d.base = true, d.frameBase
 	case *VirtualClock:
 		d.virtual, d.virtualStart = c, c.elapsed()
 	default:

@@ -89,9 +89,9 @@
 // answering their own TimerBegin, the rounds go on from the clock timer (at
 // the same instant), so no caller is held up. PaddingSent is triggered
 // before SendPadding is called, so before the integrator can report the
-// padding's PacketSent. The integrator
-// keeps the order of its own events: NormalQueued before that packet's
-// PacketSent, PacketReceived before NormalReceived or PaddingReceived.
+// padding's PacketSent. The integrator keeps the order of its own events:
+// NormalQueued before that packet's PacketSent, PacketReceived before
+// NormalReceived or PaddingReceived.
 //
 // # Concurrency and time
 //
@@ -109,13 +109,14 @@
 // goroutine hands the work to an idle goroutine that has handled firings
 // before, if there is one (its stack has grown already, which saves time),
 // or does it itself and then waits a second for more, up to four such
-// goroutines per CPU, shared by all Defenses. A timer that
-// a machine sets with no delay while timers are handled waits for the next
-// round, with the lock released in between, so a machine that acts without
-// pause cannot hold the Defense's lock for good. On a VirtualClock the next
-// round is the clock timer's next firing; on other clocks, when no callback
-// waits, the goroutine handling timers goes on with it at once, which saves
-// a firing.
+// goroutines per CPU, shared by all Defenses.
+//
+// A timer that a machine sets with no delay while timers are handled waits
+// for the next round, with the lock released in between, so a machine that
+// acts without pause cannot hold the Defense's lock for good. On a
+// VirtualClock the next round is the clock timer's next firing; on other
+// clocks, when no callback waits, the goroutine handling timers goes on
+// with it at once, which saves a firing.
 //
 // The Defense calls the Clock's AfterFunc, and its Timer's Reset and Stop,
 // only with its lock released, so a Clock may run a due function inside
