@@ -11,11 +11,12 @@ import (
 // with a small stack, which the framework's calls outgrow, and growing it
 // costs more than the firing itself. So a firing hands its Defense to an
 // idle firer, a goroutine that has handled firings before on a stack that
-// has grown already, if there is one; if not, the goroutine handles the
-// firing itself and then stays on as a firer, up to maxFirersPerCPU per
-// CPU. A firing is never queued: one that finds every firer busy (say, in
-// a slow callback) goes ahead on its own goroutine, so Defenses do not
-// wait for one another. A firer that has had nothing to do for
+// has grown already, if there is one, now or after letting the others run
+// once (firers that were just handed work then finish it); if not, the
+// goroutine handles the firing itself and then stays on as a firer, up to
+// maxFirersPerCPU per CPU. A firing is never queued: one that finds every
+// firer busy (say, in a slow callback) goes ahead on its own goroutine, so
+// Defenses do not wait for one another. A firer that has had nothing to do for
 // firerLinger ends, so a program whose Defenses are idle keeps no
 // goroutine.
 var (
@@ -32,6 +33,13 @@ const (
 
 // fireReal is the function of the clock timer of d on real time.
 func (d *Defense) fireReal() {
+	select {
+	case firings <- d:
+		return
+	default:
+	}
+	// The firers may be about to finish: let them, and try again.
+	runtime.Gosched()
 	select {
 	case firings <- d:
 		return
