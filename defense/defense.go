@@ -14,11 +14,13 @@ import (
 
 // DefaultMaxActionsPerSecond is the cap on actions per second of a Defense
 // whose Config leaves MaxActionsPerSecond at 0. It bounds the work of a
-// machine that answers itself without end to a few percent of a core,
-// and leaves the machines that VPNs deploy untouched up to about 100,000
-// packets a second on a download (they take under one action a packet
-// then, and a few thousand a second on web traffic). Raise it for
-// connections faster than that.
+// machine that answers its own TimerBegin without end to a few percent of
+// a core, and leaves the machines that VPNs deploy untouched up to about
+// 100,000 packets a second on a download (they take under one action a
+// packet then, and a few thousand a second on web traffic). Raise it for
+// connections faster than that. A machine that pads without pause is held
+// to that many padding packets a second; Config.MaxPaddingFrac bounds
+// padding more tightly.
 const DefaultMaxActionsPerSecond = 100_000
 
 // Config configures a Defense. SendPadding and BlockingChanged are
