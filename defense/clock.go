@@ -29,18 +29,11 @@ type Timer interface {
 	Reset(d time.Duration) bool
 }
 
-// systemClock is the real clock: time.Now and time.AfterFunc. Each call runs
-// on its own goroutine, started by the runtime when the timer fires; no
-// goroutine exists while a timer waits.
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
-func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.AfterFunc(d, f) }
-
 // VirtualClock is a Clock whose time moves only when told to, for
 // deterministic tests and simulation. NewVirtualClock sets its start; the
-// zero value starts at the zero time.Time.
+// zero value starts at the zero time.Time. It keeps time to the nanosecond
+// within about 292 years of its start (the range of a time.Duration);
+// beyond, time stands still at the end of that range.
 //
 // Timers fire inside Advance and AdvanceTo, on the goroutine that called
 // them, in order of their deadlines; timers with equal deadlines fire in
@@ -54,17 +47,26 @@ func (systemClock) AfterFunc(d time.Duration, f func()) Timer { return time.Afte
 // order only when one goroutine advances the clock.
 type VirtualClock struct {
 	mu     sync.Mutex
-	now    time.Time
+	start  time.Time
+	now    int64 // nanoseconds since start
 	timers schedule[*virtualTimer]
 }
 
 // NewVirtualClock returns a VirtualClock whose time is start.
 func NewVirtualClock(start time.Time) *VirtualClock {
-	return &VirtualClock{now: start}
+	return &VirtualClock{start: start}
 }
 
 // Now returns the clock's current time.
 func (c *VirtualClock) Now() time.Time {
+	c.mu.Lock()
+	now := c.now
+	c.mu.Unlock()
+	return c.start.Add(time.Duration(now))
+}
+
+// elapsed returns the time since the clock's start, in nanoseconds.
+func (c *VirtualClock) elapsed() int64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.now
@@ -81,7 +83,10 @@ func (c *VirtualClock) AfterFunc(d time.Duration, f func()) Timer {
 // Advance moves the clock forward by d, firing every timer that falls due
 // on the way, as AdvanceTo does.
 func (c *VirtualClock) Advance(d time.Duration) {
-	c.AdvanceTo(c.Now().Add(d))
+	c.mu.Lock()
+	to := later(c.now, d)
+	c.mu.Unlock()
+	c.advanceTo(to)
 }
 
 // AdvanceTo moves the clock forward to t, firing in order every timer due at
@@ -94,20 +99,20 @@ func (c *VirtualClock) Advance(d time.Duration) {
 // clock held, so they may use the clock; do not call AdvanceTo while holding
 // a lock those functions take.
 func (c *VirtualClock) AdvanceTo(t time.Time) {
+	c.advanceTo(int64(t.Sub(c.start)))
+}
+
+func (c *VirtualClock) advanceTo(t int64) {
 	for {
 		c.mu.Lock()
 		tm, ok := c.timers.first()
-		if !ok || tm.when.After(t) {
-			if t.After(c.now) {
-				c.now = t
-			}
+		if !ok || tm.when > t {
+			c.now = max(c.now, t)
 			c.mu.Unlock()
 			return
 		}
 		c.timers.pop()
-		if tm.when.After(c.now) {
-			c.now = tm.when
-		}
+		c.now = max(c.now, tm.when)
 		c.mu.Unlock()
 		tm.f()
 	}
@@ -120,7 +125,7 @@ func (c *VirtualClock) Next() (time.Time, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if tm, ok := c.timers.first(); ok {
-		return tm.when, true
+		return c.start.Add(time.Duration(tm.when)), true
 	}
 	return time.Time{}, false
 }
@@ -146,6 +151,6 @@ func (t *virtualTimer) Reset(d time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	armed := t.pos > 0
-	c.timers.set(t, c.now.Add(d))
+	c.timers.set(t, later(c.now, d))
 	return armed
 }

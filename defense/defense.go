@@ -9,14 +9,19 @@ import (
 	"time"
 
 	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/internal/rules"
 )
 
 // DefaultMaxActionsPerSecond is the cap on actions per second of a Defense
-// whose Config leaves MaxActionsPerSecond at 0. It is far above what
-// machines ask for on real traffic (an action per machine per packet at
-// several hundred thousand packets per second) and bounds the work a
-// runaway machine can cause.
-const DefaultMaxActionsPerSecond = 1_000_000
+// whose Config leaves MaxActionsPerSecond at 0. It bounds the work of a
+// machine that answers its own TimerBegin without end to a few percent of
+// a core, and leaves the machines that VPNs deploy untouched up to about
+// 100,000 packets a second on a download (they take under one action a
+// packet then, and a few thousand a second on web traffic). Raise it for
+// connections faster than that. A machine that pads without pause is held
+// to that many padding packets a second; Config.MaxPaddingFrac bounds
+// padding more tightly.
+const DefaultMaxActionsPerSecond = 100_000
 
 // Config configures a Defense. SendPadding and BlockingChanged are
 // required; everything else has a usable zero value.
@@ -55,9 +60,11 @@ type Config struct {
 	SendPadding func(Padding)
 	// BlockingChanged is called with true when outgoing traffic becomes
 	// blocked and with false when it is unblocked, alternately, starting
-	// with true. While blocked, hold back every outgoing packet except what
-	// a Padding with Bypass lets out (the padding, or a held packet that
-	// replaces it); when unblocked, send what was held. Like SendPadding it may call the Defense's methods.
+	// with true and, after Close, ending with false. While blocked, hold
+	// back every outgoing packet except what a Padding with Bypass lets out
+	// (the padding, or a held packet that replaces it); when unblocked,
+	// send what was held. Like SendPadding it may call the Defense's
+	// methods.
 	BlockingChanged func(blocked bool)
 }
 
@@ -99,12 +106,30 @@ type Padding struct {
 //
 // All methods are safe for concurrent use. The reporting methods
 // (NormalQueued, PacketSent, PacketReceived, NormalReceived,
-// PaddingReceived) never call the callbacks, so they may be called with the
-// integrator's own locks held, and they do not allocate.
+// PaddingReceived) and EndBlocking never call the callbacks, so they may
+// be called with the integrator's own locks held, and they do not
+// allocate.
 type Defense struct {
 	mu sync.Mutex
 
-	clock      Clock
+	// Times are nanoseconds since New, read from the clock (see read): on
+	// the real clock (real; clock is nil) from the monotonic clock alone,
+	// as time since base, which costs one reading of the system's clock
+	// instead of the two of time.Now; on a VirtualClock (virtual) from its
+	// count, less virtualStart; on any other Clock, as time since base.
+	clock        Clock
+	real         bool
+	virtual      *VirtualClock
+	virtualStart int64
+	base         time.Time
+	// last is the latest time used: time never goes back, though callers
+	// read the clock before they take d.mu.
+	last int64
+	// The framework's time is frameBase, the real time at New, plus the
+	// Defense's: only differences of times matter to it, and times with a
+	// monotonic reading are the cheapest to subtract.
+	frameBase time.Time
+
 	fw         *maybenot.Framework
 	rl         *maybenot.RateLimitedFramework // nil without a rate limit
 	maxActions float64
@@ -121,27 +146,32 @@ type Defense struct {
 	blockEnd   deadline
 
 	// sched holds every running timer: the machines' action and internal
-	// timers and the end of blocking. One clock timer, timer, fires for
-	// the earliest of them; it is armed for timerDue if timerSet.
+	// timers, the end of blocking and wake. One clock timer, timer, fires
+	// for the earliest of them. It is armed for armedFor if armed; while
+	// arming, a goroutine is arming or stopping it with d.mu released (see
+	// settle).
 	sched    schedule[*deadline]
 	timer    Timer
-	timerSet bool
-	timerDue time.Time
+	armed    bool
+	armedFor int64
+	arming   bool
 
 	// events holds the events for the next call to the framework: an
 	// event to report, after the TimerBegin events that the UpdateTimer
 	// actions of the previous call asked for. spare is the other buffer,
-	// holding the events of the call in progress. feedback is scheduled
-	// when TimerBegin events were left for the clock timer to report.
-	events   []maybenot.TriggerEvent
-	spare    []maybenot.TriggerEvent
-	feedback deadline
+	// holding the events of the call in progress. wake is scheduled, due
+	// at once, when work is left for the clock timer: TimerBegin events
+	// still to report, or callbacks still to make after one panicked.
+	events []maybenot.TriggerEvent
+	spare  []maybenot.TriggerEvent
+	wake   deadline
 
-	// calls queues the callbacks to make, in order; head is the next one.
-	// delivering is true while some goroutine is making them.
-	calls      []callback
-	head       int
+	// calls holds the callbacks to make, in order. delivering is true
+	// while a goroutine is making one. told is the last blocking state
+	// handed to BlockingChanged.
+	calls      callQueue
 	delivering bool
+	told       bool
 
 	closed bool
 
@@ -151,10 +181,11 @@ type Defense struct {
 
 // machineState is a machine's two timers.
 type machineState struct {
-	// action is due when pending, a SendPadding or BlockOutgoing, is to be
-	// carried out.
-	action  deadline
-	pending maybenot.TriggerAction
+	// action is due when the pending action, a SendPadding or (block) a
+	// BlockOutgoing with its duration and flags, is to be carried out.
+	action                 deadline
+	duration               time.Duration
+	block, bypass, replace bool
 	// internal is the internal timer, set by UpdateTimer.
 	internal deadline
 }
@@ -163,13 +194,22 @@ type machineState struct {
 type deadline struct {
 	slot
 	kind    timerKind
-	machine int
+	machine int32
 }
 
 func (t *deadline) sched() *slot { return &t.slot }
 
 // running reports whether the timer is scheduled.
 func (t *deadline) running() bool { return t.pos > 0 }
+
+// remaining returns the time left on the timer at now: 0 if it is not
+// running or already due.
+func (t *deadline) remaining(now int64) time.Duration {
+	if !t.running() || t.when <= now {
+		return 0
+	}
+	return time.Duration(t.when - now)
+}
 
 // timerKind tells the timers of a Defense apart.
 type timerKind uint8
@@ -178,21 +218,19 @@ const (
 	actionTimer timerKind = iota
 	internalTimer
 	blockingTimer
-	feedbackTimer
+	wakeTimer
 )
+
+// maxFiringRounds bounds the rounds of deadlines that one firing of the
+// clock timer handles, when it goes on with those due meanwhile (see fire),
+// so that a machine that acts without pause makes way for other Defenses.
+const maxFiringRounds = 64
 
 // maxRounds bounds the calls to the framework that one report or one timer
 // makes: a call, then one for the TimerBegin events of its UpdateTimer
 // actions, and so on. Machines that keep answering their own TimerBegin
 // continue from the clock timer.
 const maxRounds = 8
-
-// callback is one call of SendPadding (if padding) or BlockingChanged.
-type callback struct {
-	padding bool
-	p       Padding
-	blocked bool
-}
 
 // New returns a Defense running cfg.Machines from the clock's current time.
 // It fails if a callback is missing, MaxActionsPerSecond is negative or NaN,
@@ -205,36 +243,47 @@ func New(cfg Config) (*Defense, error) {
 	if !(cfg.MaxActionsPerSecond >= 0) {
 		return nil, fmt.Errorf("defense: MaxActionsPerSecond %v is not >= 0", cfg.MaxActionsPerSecond)
 	}
-	clock := cfg.Clock
-	if clock == nil {
-		clock = systemClock{}
+	d := &Defense{
+		clock:           cfg.Clock,
+		sendPadding:     cfg.SendPadding,
+		blockingChanged: cfg.BlockingChanged,
 	}
-	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, clock.Now(), cfg.Rand)
+	d.frameBase = time.Now()
+	switch c := d.clock.(type) {
+	case nil:
+		d.real, d.base = true, d.frameBase
+	case *VirtualClock:
+		d.virtual, d.virtualStart = c, c.elapsed()
+	default:
+		d.base = c.Now()
+	}
+	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, d.frameBase, cfg.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("defense: %w", err)
 	}
-	d := &Defense{
-		clock:           clock,
-		fw:              fw,
-		sendPadding:     cfg.SendPadding,
-		blockingChanged: cfg.BlockingChanged,
-		machines:        make([]machineState, len(cfg.Machines)),
-		events:          make([]maybenot.TriggerEvent, 0, 1+len(cfg.Machines)),
-		spare:           make([]maybenot.TriggerEvent, 0, 1+len(cfg.Machines)),
-		calls:           make([]callback, 0, 4),
-	}
+	d.fw = fw
+	n := len(cfg.Machines)
+	d.machines = make([]machineState, n)
 	for i := range d.machines {
-		d.machines[i].action = deadline{kind: actionTimer, machine: i}
-		d.machines[i].internal = deadline{kind: internalTimer, machine: i}
+		d.machines[i].action = deadline{kind: actionTimer, machine: int32(i)}
+		d.machines[i].internal = deadline{kind: internalTimer, machine: int32(i)}
 	}
 	d.blockEnd.kind = blockingTimer
-	d.feedback.kind = feedbackTimer
-	// Room for every timer: two per machine, the end of blocking and the
-	// feedback.
-	d.sched.h = make(deadlineHeap[*deadline], 0, 2*len(d.machines)+2)
+	d.wake.kind = wakeTimer
+	// Each call to the framework holds at most one event per machine (its
+	// TimerBegin) and the one reported, so the buffers never grow.
+	events := make([]maybenot.TriggerEvent, 0, 2*(1+n))
+	d.events, d.spare = events[:0:1+n], events[1+n:1+n]
+	// Room for every timer: two per machine, the end of blocking and wake.
+	d.sched.h = make([]*deadline, 0, 2*n+2)
+	d.calls.init(n)
 	// The clock timer is made here, stopped, so that arming it later
 	// allocates nothing.
-	d.timer = clock.AfterFunc(math.MaxInt64, d.fire)
+	if d.real {
+		d.timer = time.AfterFunc(math.MaxInt64, d.fireReal)
+	} else {
+		d.timer = d.clock.AfterFunc(math.MaxInt64, d.fire)
+	}
 	d.timer.Stop()
 	d.maxActions = cfg.MaxActionsPerSecond
 	if d.maxActions == 0 {
@@ -287,57 +336,98 @@ func (d *Defense) Blocked() (blocked, bypassable bool) {
 //
 // Like the reporting methods, EndBlocking never calls a callback itself:
 // the blocking ends from the clock timer, which on real time fires at once
-// on its own goroutine and on a VirtualClock at the next Advance or
+// on another goroutine and on a VirtualClock at the next Advance or
 // AdvanceTo. Until then Blocked still reports true. So it may be called
 // with the integrator's own locks held, and it does not allocate.
 func (d *Defense) EndBlocking() {
+	t := d.read()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed || !d.blocked {
+		d.mu.Unlock()
 		return
 	}
-	now := d.clock.Now()
+	now := d.at(t)
 	d.sched.set(&d.blockEnd, now)
-	d.armClock(now, false)
+	d.settle(now, false, false)
 }
 
 // Close stops every timer and ends the Defense: after it, the reporting
-// methods do nothing, Blocked reports false and no callback starts. Close
-// does not call BlockingChanged: if outgoing traffic was blocked, the
-// integrator should release what it held. A callback already running when
-// Close is called may still be running when it returns (so a callback may
-// call Close). Close may be called more than once.
+// methods and EndBlocking do nothing, Blocked reports false, and the
+// callbacks still waiting to be made are dropped. Close may be called more
+// than once.
+//
+// If the integrator was told that outgoing traffic is blocked, Close
+// makes one last call, BlockingChanged(false), so that it sends what it
+// held: so do not call Close with a lock held that BlockingChanged takes.
+// Close makes that call itself before it returns, unless a callback is
+// under way, as when Close is called from inside a callback: then the
+// goroutine making that callback makes the last call as soon as the
+// callback returns. No other callback starts after Close, but one under
+// way when Close is called may still be running when it returns.
 func (d *Defense) Close() {
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if d.closed {
+		d.mu.Unlock()
 		return
 	}
 	d.closed = true
 	d.sched.clear()
-	d.timer.Stop()
-	d.timerSet = false
 	d.blocked, d.bypassable = false, false
 	d.events = d.events[:0]
-	clear(d.calls)
-	d.calls, d.head = d.calls[:0], 0
+	d.calls.clear()
+	if d.told {
+		d.calls.blocking(false)
+	}
+	d.settle(d.last, true, false)
+}
+
+// read returns the clock's time, in nanoseconds since base.
+func (d *Defense) read() int64 {
+	switch {
+	case d.real:
+		return int64(time.Since(d.base))
+	case d.virtual != nil:
+		return d.virtual.elapsed() - d.virtualStart
+	}
+	return int64(d.clock.Now().Sub(d.base))
+}
+
+// at returns t, or the latest time used if t is earlier, and makes it the
+// latest. d.mu must be held.
+func (d *Defense) at(t int64) int64 {
+	if t > d.last {
+		d.last = t
+	}
+	return d.last
+}
+
+// timeOf returns time now as the framework's time.Time.
+func (d *Defense) timeOf(now int64) time.Time {
+	return d.frameBase.Add(time.Duration(now))
 }
 
 // report triggers event e, reported by the integrator, now.
 func (d *Defense) report(e maybenot.Event) {
+	t := d.read()
 	d.mu.Lock()
-	if !d.closed {
-		now := d.clock.Now()
-		d.trigger(maybenot.TriggerEvent{Event: e}, now)
-		d.armClock(now, false)
+	if d.closed {
+		d.mu.Unlock()
+		return
 	}
-	d.mu.Unlock()
+	now := d.at(t)
+	d.events = append(d.events, maybenot.TriggerEvent{Event: e})
+	d.run(now)
+	if d.arming || !d.earlier() {
+		d.mu.Unlock()
+		return
+	}
+	d.settle(now, false, false)
 }
 
 // trigger feeds e to the framework at time now, after any TimerBegin
 // events still waiting to be reported, and carries out the actions it
 // returns. It queues no callbacks. d.mu must be held.
-func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
+func (d *Defense) trigger(e maybenot.TriggerEvent, now int64) {
 	d.events = append(d.events, e)
 	d.run(now)
 }
@@ -346,25 +436,25 @@ func (d *Defense) trigger(e maybenot.TriggerEvent, now time.Time) {
 // out the actions it returns, in order. The TimerBegin events that
 // UpdateTimer actions call for go to the framework together, in the order
 // of their actions, in the next call, and so on for up to maxRounds calls;
-// what is left then waits for the clock timer, set to fire at once. Each
-// call holds at most one event per machine (plus the one reported), so the
-// buffers never grow. d.mu must be held.
-func (d *Defense) run(now time.Time) {
+// what is left then waits for the clock timer, set to fire at once. d.mu
+// must be held.
+func (d *Defense) run(now int64) {
 	for round := 0; len(d.events) > 0; round++ {
 		if round == maxRounds {
-			d.sched.set(&d.feedback, now)
+			d.sched.set(&d.wake, now)
 			return
 		}
 		events := d.events
 		d.events = d.spare[:0]
+		t := d.timeOf(now)
 		var actions []maybenot.TriggerAction
 		if d.rl != nil {
-			actions = d.rl.TriggerEvents(events, d.maxActions, now)
+			actions = d.rl.TriggerEvents(events, d.maxActions, t)
 		} else {
-			actions = d.fw.TriggerEvents(events, now)
+			actions = d.fw.TriggerEvents(events, t)
 		}
 		if d.observe != nil {
-			d.observe(now, events, actions)
+			d.observe(t, events, actions)
 		}
 		for _, a := range actions {
 			d.apply(a, now)
@@ -374,7 +464,7 @@ func (d *Defense) run(now time.Time) {
 }
 
 // apply carries out action a at time now. d.mu must be held.
-func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
+func (d *Defense) apply(a maybenot.TriggerAction, now int64) {
 	ms := &d.machines[a.Machine]
 	switch a.Kind {
 	case maybenot.ActionCancel:
@@ -387,82 +477,64 @@ func (d *Defense) apply(a maybenot.TriggerAction, now time.Time) {
 
 	case maybenot.ActionSendPadding, maybenot.ActionBlockOutgoing:
 		// A new action replaces the pending one, if any.
-		ms.pending = a
-		d.sched.set(&ms.action, now.Add(a.Timeout))
+		ms.duration, ms.bypass, ms.replace = a.Duration, a.Bypass, a.Replace
+		ms.block = a.Kind == maybenot.ActionBlockOutgoing
+		d.sched.set(&ms.action, later(now, a.Timeout))
 
 	case maybenot.ActionUpdateTimer:
-		due := now.Add(a.Duration)
-		if a.Replace || !ms.internal.running() || due.After(ms.internal.when) {
-			d.sched.set(&ms.internal, due)
+		// Only a timer that is set is reported with TimerBegin.
+		if rules.Takes(ms.internal.remaining(now), a.Duration, a.Replace) {
+			d.sched.set(&ms.internal, later(now, a.Duration))
+			d.events = append(d.events, maybenot.TriggerEvent{Event: maybenot.TimerBegin, Machine: a.Machine})
 		}
-		// The machine hears TimerBegin whether or not the timer moved.
-		d.events = append(d.events, maybenot.TriggerEvent{Event: maybenot.TimerBegin, Machine: a.Machine})
 	}
-}
-
-// armClock makes the clock timer fire by the earliest deadline. With exact
-// set it arms the timer for exactly that deadline, or stops it if there is
-// none; without, it only ever brings the timer forward, leaving a timer
-// armed too early to fire, find nothing due, and re-arm (cheaper than
-// re-arming on every event that pushes a deadline back). d.mu must be held.
-func (d *Defense) armClock(now time.Time, exact bool) {
-	first, ok := d.sched.first()
-	if !ok {
-		if exact {
-			d.timer.Stop()
-			d.timerSet = false
-		}
-		return
-	}
-	if !exact && d.timerSet && !first.when.Before(d.timerDue) {
-		return
-	}
-	d.timerSet, d.timerDue = true, first.when
-	d.timer.Reset(first.when.Sub(now))
 }
 
 // fire runs when the clock timer fires. It handles, in order, every
 // deadline that was due when it started, then re-arms the clock timer and
 // makes the callbacks this caused. A deadline set while it runs waits for
 // the next firing even if already due, so the lock is released between
-// rounds of a machine that acts without delay.
+// rounds of a machine that acts without delay. On a clock other than a
+// VirtualClock, when such a deadline is due and no callback waits, the
+// next round runs on at once, on this goroutine, instead of through the
+// clock, up to maxFiringRounds rounds.
 func (d *Defense) fire() {
+	t := d.read()
 	d.mu.Lock()
-	if d.closed {
-		d.mu.Unlock()
-		return
-	}
-	now := d.clock.Now()
-	d.timerSet = false
-	next := d.sched.seq
-	for {
-		t, ok := d.sched.first()
-		if !ok || t.when.After(now) || t.seq >= next {
-			break
+	d.armed = false
+	for round := 1; !d.closed; round++ {
+		now := d.at(t)
+		next := d.sched.seq
+		for {
+			t, ok := d.sched.first()
+			if !ok || t.when > now || t.seq >= next {
+				break
+			}
+			d.sched.pop()
+			d.expire(t, now)
 		}
-		d.sched.pop()
-		d.expire(t, now)
+		if !d.settle(now, true, d.virtual == nil && round < maxFiringRounds) {
+			return
+		}
+		d.mu.Unlock()
+		t = d.read()
+		d.mu.Lock()
 	}
-	d.armClock(now, true)
-	d.deliverAndUnlock()
+	d.mu.Unlock()
 }
 
 // expire handles timer t, due by now. d.mu must be held.
-func (d *Defense) expire(t *deadline, now time.Time) {
+func (d *Defense) expire(t *deadline, now int64) {
 	id := maybenot.MachineID(t.machine)
 	switch t.kind {
 	case actionTimer:
-		a := d.machines[t.machine].pending
-		if a.Kind == maybenot.ActionSendPadding {
-			d.calls = append(d.calls, callback{padding: true, p: Padding{
-				Machine: id,
-				Replace: a.Replace,
-				Bypass:  a.Bypass && d.blocked && d.bypassable,
-			}})
+		ms := &d.machines[t.machine]
+		if !ms.block {
+			d.calls.padding(int(t.machine), ms.replace, rules.Bypasses(ms.bypass, d.blocked, d.bypassable))
 			d.trigger(maybenot.TriggerEvent{Event: maybenot.PaddingSent, Machine: id}, now)
 			return
 		}
-		d.block(a, now)
+		d.block(ms, now)
 		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingBegin, Machine: id}, now)
 
 	case internalTimer:
@@ -470,58 +542,137 @@ func (d *Defense) expire(t *deadline, now time.Time) {
 
 	case blockingTimer:
 		d.blocked, d.bypassable = false, false
-		d.calls = append(d.calls, callback{blocked: false})
+		d.calls.blocking(false)
 		d.trigger(maybenot.TriggerEvent{Event: maybenot.BlockingEnd}, now)
 
-	case feedbackTimer:
+	case wakeTimer:
 		d.run(now)
 	}
 }
 
-// block starts blocking for a.Duration from now or, if blocking is active,
-// sets its remaining time to a.Duration when a.Replace is set, or to the
-// longer of the two otherwise. Blocking that is started, replaced or
-// extended takes a.Bypass. d.mu must be held.
-func (d *Defense) block(a maybenot.TriggerAction, now time.Time) {
-	end := now.Add(a.Duration)
-	if d.blocked && !a.Replace && !end.After(d.blockEnd.when) {
-		return // the blocking in place lasts at least as long
+// block carries out the BlockOutgoing of ms, fired at now: the blocking in
+// place, if any, is set to last its duration from now when rules.Takes says
+// so, and then takes its bypass flag; if nothing was blocked, that starts
+// the blocking. d.mu must be held.
+func (d *Defense) block(ms *machineState, now int64) {
+	if !rules.Takes(d.blockEnd.remaining(now), ms.duration, ms.replace) {
+		return
 	}
 	if !d.blocked {
 		d.blocked = true
-		d.calls = append(d.calls, callback{blocked: true})
+		d.calls.blocking(true)
 	}
-	d.bypassable = a.Bypass
-	d.sched.set(&d.blockEnd, end)
+	d.bypassable = ms.bypass
+	d.sched.set(&d.blockEnd, later(now, ms.duration))
 }
 
-// deliverAndUnlock makes the queued callbacks, in order and one at a time,
-// with d.mu released during each, then releases d.mu. If another goroutine
-// is already making them, it leaves the new ones to that goroutine, which
-// keeps going until the queue is empty: so callbacks never overlap and
-// keep the order in which they were queued, and a callback that calls back
-// into the Defense cannot deadlock. d.mu must be held.
-func (d *Defense) deliverAndUnlock() {
-	if d.delivering {
+// earlier reports whether the clock timer must be armed earlier than it
+// is: a deadline is due before it fires, or it is not armed. d.mu must be
+// held.
+func (d *Defense) earlier() bool {
+	first, ok := d.sched.first()
+	return ok && (!d.armed || first.when < d.armedFor)
+}
+
+// settle brings the clock timer and the callbacks up to date with d's
+// state, then releases d.mu, which must be held; now is the time of the
+// change.
+//
+// The clock timer is armed for the earliest deadline when that is earlier
+// than it is armed for (a timer armed too early fires, finds nothing due
+// and is armed again: cheaper than re-arming on every event that pushes a
+// deadline back), and stopped after Close. Timer.Reset and Timer.Stop are
+// called with d.mu released, one goroutine at a time (arming), so a Clock
+// may run the timer's function inside them; whoever arms looks again once
+// it holds d.mu, until the timer is as d's state wants it. With next set
+// (by fire), settle instead returns true, with d.mu still held, when the
+// earliest deadline is already due and no callback waits: the caller
+// handles it itself.
+//
+// With deliver set, settle then makes the callbacks queued, in order, with
+// d.mu released during each; if another goroutine is already making them,
+// it leaves the rest to that goroutine, which keeps going until the queue
+// is empty. So callbacks never overlap and keep their order, and a
+// callback that calls back into the Defense cannot deadlock.
+func (d *Defense) settle(now int64, deliver, next bool) bool {
+	stale := false // d.mu was released since now was read
+	for {
+		if !d.arming {
+			if d.closed {
+				if d.armed {
+					d.armed, d.arming = false, true
+					d.mu.Unlock()
+					d.timer.Stop()
+					d.mu.Lock()
+					d.arming, stale = false, true
+					continue
+				}
+			} else if d.earlier() {
+				if stale {
+					now = d.at(d.read())
+				}
+				when := d.sched.h[0].when
+				if next && when <= now && d.calls.len() == 0 {
+					return true
+				}
+				d.armed, d.armedFor, d.arming = true, when, true
+				d.mu.Unlock()
+				d.timer.Reset(time.Duration(when - now))
+				d.mu.Lock()
+				d.arming, stale = false, true
+				continue
+			}
+		}
+		if deliver && !d.delivering && d.calls.len() > 0 {
+			d.deliver(d.calls.pop())
+			stale = true
+			continue
+		}
 		d.mu.Unlock()
-		return
+		return false
+	}
+}
+
+// deliver makes callback c with d.mu released, and takes d.mu again.
+// d.mu must be held.
+//
+// If the callback panics, the panic goes on up the stack of the goroutine
+// that made it, and d is left as it would be after the callback returned,
+// save that the callbacks still queued are left to the clock timer, set to
+// fire at once (see afterPanic).
+func (d *Defense) deliver(c callback) {
+	if !c.padding {
+		d.told = c.blocked
 	}
 	d.delivering = true
-	for d.head < len(d.calls) && !d.closed {
-		c := d.calls[d.head]
-		d.head++
-		d.mu.Unlock()
-		if c.padding {
-			d.sendPadding(c.p)
-		} else {
-			d.blockingChanged(c.blocked)
-		}
-		d.mu.Lock()
-		if d.head == len(d.calls) {
-			d.calls, d.head = d.calls[:0], 0
-		}
-	}
-	d.calls, d.head = d.calls[:0], 0
-	d.delivering = false
 	d.mu.Unlock()
+	returned := false
+	defer func() {
+		if !returned {
+			d.afterPanic()
+		}
+	}()
+	if c.padding {
+		d.sendPadding(Padding{Machine: maybenot.MachineID(c.machine), Replace: c.replace, Bypass: c.bypass})
+	} else {
+		d.blockingChanged(c.blocked)
+	}
+	returned = true
+	d.mu.Lock()
+	d.delivering = false
+}
+
+// afterPanic restores d after a callback panicked, as the panic passes.
+// The callbacks still queued are made at the next firing of the clock
+// timer, armed to fire at once; after Close, the last BlockingChanged(false)
+// is made here and now.
+func (d *Defense) afterPanic() {
+	t := d.read()
+	d.mu.Lock()
+	d.delivering = false
+	now := d.at(t)
+	if !d.closed && d.calls.len() > 0 && !d.wake.running() {
+		d.sched.set(&d.wake, now)
+	}
+	d.settle(now, d.closed, false)
 }
