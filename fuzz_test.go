@@ -22,7 +22,7 @@ import (
 
 // FuzzParseMachine parses arbitrary strings. A string either fails with an
 // error wrapping ErrInvalidMachine or gives a valid machine whose Serialize
-// parses back to the same machine.
+// parses back to the same machine and is what MarshalText returns.
 func FuzzParseMachine(f *testing.F) {
 	f.Add(noopString)
 	f.Add(testMachine().Serialize())
@@ -38,12 +38,16 @@ func FuzzParseMachine(f *testing.F) {
 			t.Fatalf("the parsed machine does not validate: %v", err)
 		}
 		// Compared by encoding: a NaN is not equal to itself.
-		back, err := ParseMachine(m.Serialize())
+		str := m.Serialize()
+		back, err := ParseMachine(str)
 		if err != nil {
 			t.Fatalf("reparse: %v", err)
 		}
 		if !bytes.Equal(encodeMachine(back), encodeMachine(m)) {
 			t.Fatalf("round trip: got %v, want %v", back, m)
+		}
+		if text, err := m.MarshalText(); err != nil || string(text) != str {
+			t.Fatalf("MarshalText = %q, %v; want Serialize's %q", text, err, str)
 		}
 	})
 }

@@ -2,7 +2,4 @@ module github.com/maybenot-go/maybenot
 
 go 1.24.0
 
-require (
-	github.com/klauspost/compress v1.19.0
-	gonum.org/v1/gonum v0.17.0
-)
+require gonum.org/v1/gonum v0.17.0

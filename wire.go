@@ -2,6 +2,7 @@ package maybenot
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -12,9 +13,8 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/zlib"
-
 	"github.com/maybenot-go/maybenot/internal/bincode"
+	"github.com/maybenot-go/maybenot/internal/miniz"
 )
 
 // A machine string is "02" (the format version) followed by the standard,
@@ -52,6 +52,20 @@ func ParseMachine(s string) (*Machine, error) {
 		return nil, invalid(err)
 	}
 	return m, nil
+}
+
+// UnmarshalText sets m to the machine that the machine string text stands
+// for, parsed and validated as ParseMachine does, with the same bounds. On
+// error m is left unchanged. With MarshalText it makes a Machine usable
+// wherever a text form is (flag.TextVar, encoding/xml, configuration
+// formats); encoding/json uses the JSON form instead.
+func (m *Machine) UnmarshalText(text []byte) error {
+	parsed, err := ParseMachine(string(text))
+	if err != nil {
+		return err
+	}
+	*m = *parsed
+	return nil
 }
 
 func parseMachine(s string) (*Machine, error) {
@@ -188,25 +202,43 @@ func ParseMachines(s string) ([]Machine, error) {
 }
 
 // Serialize returns the machine string: "02" followed by the standard
-// base64 of the zlib (best compression) of the bincode encoding. The
-// reference parses it, and so does ParseMachine if the machine validates.
-// A machine that does not validate yields a string that neither accepts.
+// base64 of the zlib stream of the bincode encoding, byte for byte as the
+// reference writes it (with its compressor at the best compression
+// level), so that Name gives the reference's name too.
+//
+// The string parses, in ParseMachine and in the reference, exactly when
+// the machine validates and its bincode encoding takes at most 1 MiB, which
+// a valid machine of more than about 65,500 states may exceed. Serialize
+// returns the string of any machine all the same (the reference panics on
+// an encoding over 1 MiB instead); MarshalText returns an error in place
+// of a string that would not parse.
 func (m *Machine) Serialize() string {
-	var z bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	if err != nil { // only for a bad level
-		panic(err)
+	return serialize(encodeMachine(m))
+}
+
+// MarshalText returns the machine string of m, as Serialize does, if it
+// parses back to m: if m validates and its bincode encoding takes at most
+// the 1 MiB that parsing inflates. Otherwise it returns an error wrapping
+// ErrInvalidMachine. UnmarshalText parses the result back.
+func (m *Machine) MarshalText() ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
 	}
-	// Writes to a bytes.Buffer cannot fail.
-	_, _ = zw.Write(encodeMachine(m))
-	_ = zw.Close()
-	return wireVersion + base64.StdEncoding.EncodeToString(z.Bytes())
+	raw := encodeMachine(m)
+	if len(raw) > maxDecompressed {
+		return nil, invalid(fmt.Errorf("the machine's encoding takes %d bytes, more than the %d a machine string may inflate to", len(raw), maxDecompressed))
+	}
+	return []byte(serialize(raw)), nil
+}
+
+// serialize returns the machine string of a bincode encoding.
+func serialize(raw []byte) string {
+	return wireVersion + base64.StdEncoding.EncodeToString(miniz.Compress(raw))
 }
 
 // Name returns a short identifier of the machine: the first 32 characters
 // of the lowercase hex SHA-256 of its Serialize string. The reference names
-// a machine the same way, so names agree wherever both serialize the
-// machine to the same string.
+// a machine the same way from the same string, so the names agree.
 func (m *Machine) Name() string {
 	sum := sha256.Sum256([]byte(m.Serialize()))
 	return hex.EncodeToString(sum[:16])
