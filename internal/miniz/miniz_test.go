@@ -9,6 +9,7 @@ import (
 	"hash/adler32"
 	"io"
 	"math/rand/v2"
+	"sync"
 	"testing"
 
 	"github.com/maybenot-go/maybenot/internal/splitmix"
@@ -101,6 +102,37 @@ func TestCompressRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCompressConcurrent compresses from several goroutines at once,
+// which share the pool of compressors, and checks each stream against the
+// one compressed alone.
+func TestCompressConcurrent(t *testing.T) {
+	r := rand.New(splitmix.New(4))
+	inputs := make([][]byte, 16)
+	want := make([][]byte, len(inputs))
+	for i := range inputs {
+		inputs[i] = make([]byte, r.IntN(20_000))
+		for j := range inputs[i] {
+			inputs[i][j] = byte(r.IntN(1 + i*16))
+		}
+		want[i] = Compress(inputs[i])
+	}
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 3 * len(inputs) {
+				i := (g + k) % len(inputs)
+				if got := Compress(inputs[i]); !bytes.Equal(got, want[i]) {
+					t.Errorf("goroutine %d: input %d compresses differently", g, i)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
 // TestCodes checks the length and distance symbols at the edges of their
 // ranges (RFC 1951, 3.2.5).
 func TestCodes(t *testing.T) {
@@ -172,20 +204,27 @@ func TestCodeLengths(t *testing.T) {
 }
 
 // FuzzCompress compresses arbitrary bytes: the stream inflates back to
-// them with the standard library (which checks the Adler-32 trailer), and
-// takes at most what storing them would (5 bytes a block) plus the header
-// and trailer.
+// them with the standard library (which checks the Adler-32 trailer). An
+// input that fits in the window, whose blocks can all be stored, takes at
+// most what storing them would (5 bytes a block) plus the header and
+// trailer; one too short to store, at most 9 bits a byte.
 func FuzzCompress(f *testing.F) {
 	f.Add([]byte(nil))
 	f.Add([]byte("Deflate late"))
 	f.Add(bytes.Repeat([]byte{0}, 1000))
 	f.Add([]byte(text47 + "."))
+	f.Add(bytes.Repeat([]byte{0xff, 0xfe, 0xfd, 0xfc}, 8))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		out := Compress(data)
 		if back := inflate(t, out); !bytes.Equal(back, data) {
 			t.Fatalf("%d bytes come back as %d other bytes", len(data), len(back))
 		}
-		if limit := len(data) + 5*(len(data)/(31<<10)+1) + 6; len(out) > limit {
+		limit := len(data) + 5*(len(data)/fatBlockBytes+1) + 6
+		if len(data) <= rawAbove {
+			// The block header, 9 bits a byte and the end of block.
+			limit = 6 + (3+9*len(data)+7+7)/8
+		}
+		if len(data) <= windowSize-maxMatch && len(out) > limit {
 			t.Fatalf("%d bytes compress to %d, more than %d", len(data), len(out), limit)
 		}
 	})
