@@ -70,7 +70,12 @@ func codeLengths(freq []int, limit int) []uint8 {
 			syms = append(syms, symFreq{s, f})
 		}
 	}
-	slices.SortStableFunc(syms, func(a, b symFreq) int { return a.key - b.key })
+	slices.SortFunc(syms, func(a, b symFreq) int {
+		if a.key != b.key {
+			return a.key - b.key
+		}
+		return a.sym - b.sym
+	})
 
 	keys := make([]int, len(syms))
 	for i, s := range syms {
