@@ -255,7 +255,10 @@ func (c *compressor) step() {
 
 // findMatch returns the best match at pos longer than bestLen (with
 // bestDist, which it returns if it finds none), searching the hash chain
-// with the reference's probe budget and order of comparisons.
+// with the reference's probe budget and order of comparisons: each probe
+// takes up to three chain steps, and ends early at a candidate that agrees
+// with the input at offsets bestLen-1 and bestLen, which any longer match
+// must.
 func (c *compressor) findMatch(bestDist, bestLen int) (int, int) {
 	maxLen := min(maxMatch, c.lookahead)
 	bestLen = max(bestLen, 1)
@@ -268,38 +271,32 @@ func (c *compressor) findMatch(bestDist, bestLen int) (int, int) {
 	if bestLen >= probesLongFrom {
 		probes = probesLong
 	}
-	// A longer match must agree with the input at offsets bestLen-1 and
-	// bestLen: tail holds those two bytes.
-	tail := load16(d, p+bestLen-1)
+	tail0, tail1 := d[p+bestLen-1], d[p+bestLen]
 	slot := p & windowMask
+	steps := 0 // left in the current probe
 	for {
-		// Walk the chain to a candidate that agrees on tail, spending a
-		// probe for every three steps.
-		var dist int
-		found := false
-		for !found {
-			probes--
-			if probes == 0 {
+		if steps == 0 {
+			if probes--; probes == 0 {
 				return bestDist, bestLen
 			}
-			for range 3 {
-				next := int(prev[slot])
-				dist = (p - next) & 0xFFFF
-				if next == 0 || dist > dictSize {
-					return bestDist, bestLen
-				}
-				slot = next & windowMask
-				if load16(d, p-dist+bestLen-1) == tail {
-					found = true
-					break
-				}
-			}
+			steps = 3
 		}
+		steps--
+		next := int(prev[slot])
+		dist := (p - next) & 0xFFFF
+		if next == 0 || dist > dictSize {
+			return bestDist, bestLen
+		}
+		slot = next & windowMask
+		q := p - dist
+		if d[q+bestLen-1] != tail0 || d[q+bestLen] != tail1 {
+			continue
+		}
+		steps = 0 // a candidate ends the probe
 		if dist == 0 {
 			return bestDist, bestLen
 		}
-		q := p - dist
-		if load16(d, q) != load16(d, p) {
+		if d[q] != d[p] || d[q+1] != d[p+1] {
 			continue
 		}
 		n := 2 + commonPrefix(d[p+2:min(p+maxMatch, len(d))], d[q+2:])
@@ -311,13 +308,10 @@ func (c *compressor) findMatch(bestDist, bestLen int) (int, int) {
 			if bestLen >= maxLen {
 				return bestDist, bestLen
 			}
-			tail = load16(d, p+bestLen-1)
+			tail0, tail1 = d[p+bestLen-1], d[p+bestLen]
 		}
 	}
 }
-
-// load16 returns the two bytes of b at i.
-func load16(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i:]) }
 
 // commonPrefix returns how many leading bytes a and b share, at most
 // len(a).
