@@ -61,7 +61,7 @@ func runConformance(t *testing.T, file string, check func(machineCase) error) []
 }
 
 func TestConformanceDecode(t *testing.T) {
-	cases := runConformance(t, "decode.jsonl", func(c machineCase) error {
+	runConformance(t, "decode.jsonl", func(c machineCase) error {
 		if !c.OK {
 			return errors.New("every decode case should be ok")
 		}
@@ -74,13 +74,6 @@ func TestConformanceDecode(t *testing.T) {
 			checkRoundTrip(m),
 			checkName(m, c.Reserialized, c.Name))
 	})
-	identical := 0
-	for _, c := range cases {
-		if m, err := ParseMachine(c.Input); err == nil && m.Serialize() == c.Reserialized {
-			identical++
-		}
-	}
-	t.Logf("Serialize reproduces %d/%d reference strings byte for byte (the deflate encoders differ)", identical, len(cases))
 }
 
 func TestConformanceEncode(t *testing.T) {
@@ -188,7 +181,10 @@ func checkRoundTrip(m *Machine) error {
 // checkName checks m's name against the reference's, which applies only if
 // m serializes to the reference's string.
 func checkName(m *Machine, refSerialized, refName string) error {
-	if m.Serialize() == refSerialized && m.Name() != refName {
+	if s := m.Serialize(); s != refSerialized {
+		return fmt.Errorf("Serialize() = %s, want %s", s, refSerialized)
+	}
+	if m.Name() != refName {
 		return fmt.Errorf("Name() = %s, want %s", m.Name(), refName)
 	}
 	return nil

@@ -22,7 +22,7 @@ import (
 
 // FuzzParseMachine parses arbitrary strings. A string either fails with an
 // error wrapping ErrInvalidMachine or gives a valid machine whose Serialize
-// parses back to the same machine.
+// parses back to the same machine and is what MarshalText returns.
 func FuzzParseMachine(f *testing.F) {
 	f.Add(noopString)
 	f.Add(testMachine().Serialize())
@@ -38,12 +38,16 @@ func FuzzParseMachine(f *testing.F) {
 			t.Fatalf("the parsed machine does not validate: %v", err)
 		}
 		// Compared by encoding: a NaN is not equal to itself.
-		back, err := ParseMachine(m.Serialize())
+		str := m.Serialize()
+		back, err := ParseMachine(str)
 		if err != nil {
 			t.Fatalf("reparse: %v", err)
 		}
 		if !bytes.Equal(encodeMachine(back), encodeMachine(m)) {
 			t.Fatalf("round trip: got %v, want %v", back, m)
+		}
+		if text, err := m.MarshalText(); err != nil || string(text) != str {
+			t.Fatalf("MarshalText = %q, %v; want Serialize's %q", text, err, str)
 		}
 	})
 }
@@ -52,8 +56,10 @@ func FuzzParseMachine(f *testing.F) {
 // layers that keep FuzzParseMachine from reaching deep into it. Decoding
 // either fails or gives a machine whose encoding is the input itself or,
 // when the input has integers in a longer form than needed, shorter; no
-// more states than the input could hold; and, if the machine validates
-// (and fits in a machine string), a machine string that parses back to it.
+// more states than the input could hold; a memory budget of exactly what
+// decoding charged suffices, and one byte less does not; and, if the
+// machine validates (and fits in a machine string), a machine string that
+// parses back to it.
 func FuzzDecodeMachine(f *testing.F) {
 	f.Add(encodeMachine(&Machine{States: make([]State, 1)}))
 	f.Add(encodeMachine(testMachine()))
@@ -67,6 +73,20 @@ func FuzzDecodeMachine(f *testing.F) {
 		}
 		if len(m.States) > len(b)/minStateSize {
 			t.Fatalf("%d states from %d bytes", len(m.States), len(b))
+		}
+		left := math.MaxInt
+		if _, err := decodeMachineWithin(b, &left); err != nil {
+			t.Fatalf("decoding with a budget: %v", err)
+		}
+		charged := math.MaxInt - left
+		if exact := charged; charged > 0 {
+			if _, err := decodeMachineWithin(b, &exact); err != nil || exact != 0 {
+				t.Fatalf("a budget of the %d bytes charged: %v, %d left", charged, err, exact)
+			}
+			short := charged - 1
+			if _, err := decodeMachineWithin(b, &short); !errors.Is(err, ErrMachinesBudget) {
+				t.Fatalf("a budget of %d bytes, one short: %v", charged-1, err)
+			}
 		}
 		enc := encodeMachine(m)
 		if len(enc) > len(b) || (len(enc) == len(b) && !bytes.Equal(enc, b)) {

@@ -4,7 +4,6 @@ go 1.24.0
 
 require (
 	github.com/go-json-experiment/json v0.0.0-20250813024750-ebf49471dced
-	github.com/klauspost/compress v1.19.0
 	github.com/schollz/progressbar/v3 v3.19.0
 	golang.org/x/term v0.40.0
 	gonum.org/v1/plot v0.17.0

@@ -2,6 +2,7 @@ package maybenot
 
 import (
 	"bytes"
+	"compress/zlib"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -11,10 +12,10 @@ import (
 	"math"
 	"strings"
 	"sync"
-
-	"github.com/klauspost/compress/zlib"
+	"unsafe"
 
 	"github.com/maybenot-go/maybenot/internal/bincode"
+	"github.com/maybenot-go/maybenot/internal/miniz"
 )
 
 // A machine string is "02" (the format version) followed by the standard,
@@ -25,6 +26,16 @@ const (
 	// maxDecompressed bounds the bincode encoding of a machine, so that a
 	// small string cannot inflate into a large allocation.
 	maxDecompressed = 1 << 20
+	// maxCompressed bounds the zlib stream of a machine string: 1/8 more
+	// than maxDecompressed, and 1 KiB. An encoder stores what it cannot
+	// compress, at 5 bytes a block more, and even deflate's fixed codes
+	// take at most 9 bits a byte, so only a stream padded on purpose (with
+	// empty blocks, say) needs more.
+	maxCompressed = maxDecompressed/8*9 + 1<<10
+	// maxString is the length of the longest machine string ParseMachine
+	// reads: the version and the base64 of maxCompressed bytes
+	// (1,574,234 bytes).
+	maxString = len(wireVersion) + (maxCompressed+2)/3*4
 	// inflateStartSize is the first size of inflate's output buffer.
 	inflateStartSize = 2 << 10
 	// The fewest bytes a State and a Trans take on the wire: a state has
@@ -38,13 +49,19 @@ var base64Std = base64.StdEncoding.Strict()
 // ParseMachine parses and validates a machine string as the reference
 // serializes it ("02" + base64 of zlib of bincode). Any problem, from a
 // non-ASCII byte to a machine breaking a validation rule, is an error
-// wrapping ErrInvalidMachine. The string may come from anywhere: parsing
-// inflates at most 1 MiB, rejects a length prefix claiming more than the
-// bytes left could hold before allocating for it, and so allocates at most
-// about 25 MiB (a string holds at most about 65,500 states, and an empty
-// State takes a few hundred bytes in memory).
+// wrapping ErrInvalidMachine.
+//
+// The string may come from anywhere. A string longer than 1,574,234 bytes
+// (the base64 of a zlib stream 1/8 larger than the 1 MiB a machine may
+// take, more than any encoder writes) is rejected before it is read
+// further; parsing inflates at most 1 MiB, and rejects a length prefix
+// claiming more than the bytes left could hold before allocating for it.
+// So parsing any string allocates at most about 25 MiB (a string holds at
+// most about 65,500 states, and an empty State takes 344 bytes in memory
+// on 64-bit platforms) and takes milliseconds.
 func ParseMachine(s string) (*Machine, error) {
-	m, err := parseMachine(s)
+	unlimited := math.MaxInt
+	m, err := parseMachine(s, &unlimited)
 	if err != nil {
 		return nil, invalid(err)
 	}
@@ -54,9 +71,28 @@ func ParseMachine(s string) (*Machine, error) {
 	return m, nil
 }
 
-func parseMachine(s string) (*Machine, error) {
+// UnmarshalText sets m to the machine that the machine string text stands
+// for, parsed and validated as ParseMachine does, with the same bounds. On
+// error m is left unchanged. With MarshalText it makes a Machine usable
+// wherever a text form is (flag.TextVar, encoding/xml, configuration
+// formats); encoding/json uses the JSON form instead.
+func (m *Machine) UnmarshalText(text []byte) error {
+	parsed, err := ParseMachine(string(text))
+	if err != nil {
+		return err
+	}
+	*m = *parsed
+	return nil
+}
+
+// parseMachine decodes a machine string without validating the machine,
+// charging the memory of what it builds to budget (see decodeMachineWithin).
+func parseMachine(s string, budget *int) (*Machine, error) {
 	if len(s) < 3 {
 		return nil, errors.New("machine string too short")
+	}
+	if len(s) > maxString {
+		return nil, fmt.Errorf("machine string of %d bytes is longer than the %d a machine can take", len(s), maxString)
 	}
 	for i := 0; i < len(s); i++ {
 		if s[i] >= 0x80 {
@@ -84,7 +120,7 @@ func parseMachine(s string) (*Machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decodeMachine(raw) // copies what it needs out of raw
+	return decodeMachineWithin(raw, budget) // copies what it needs out of raw
 }
 
 // inflateBufs recycles inflate's output buffers of up to maxPooledInflate
@@ -164,87 +200,209 @@ func putZlibReader(zr io.ReadCloser) {
 	zlibReaders.Put(zr)
 }
 
-// ParseMachines parses a list of machine strings, one per line. Blank lines
-// are skipped and spaces around a string are ignored. An error names the
-// line (counted from 1) and wraps ErrInvalidMachine.
-//
-// Each line costs what ParseMachine costs, up to about 25 MiB for a short
-// but hostile line, and the machines are all kept: bound the number of
-// lines of an untrusted list.
+// DefaultMachinesBudget is the memory, in bytes, that the machines of one
+// ParseMachines call may take: 64 MiB. That is thousands of the machines
+// seen in practice, which take a few KiB each, or two of the largest a
+// machine string can carry (about 22.5 MiB each).
+const DefaultMachinesBudget = 64 << 20
+
+// ErrMachinesBudget reports a list of machine strings whose machines would
+// take more memory than ParseMachines or ParseMachinesBudget allows.
+var ErrMachinesBudget = errors.New("maybenot: machines exceed the memory budget")
+
+// ParseMachines parses a list of machine strings, one per line, as
+// ParseMachinesBudget does with a budget of DefaultMachinesBudget. Call
+// ParseMachinesBudget to allow more, or less.
 func ParseMachines(s string) ([]Machine, error) {
+	return ParseMachinesBudget(s, DefaultMachinesBudget)
+}
+
+// ParseMachinesBudget parses a list of machine strings, one per line, each
+// as ParseMachine does. Blank lines are skipped and spaces around a string
+// are ignored. An error names the line (counted from 1) and wraps
+// ErrInvalidMachine, or ErrMachinesBudget.
+//
+// The machines may take at most budget bytes of memory in all (a budget
+// of 0 or less allows none). Each Machine, State, Trans, Action, Counter
+// and Dist counts at its size in memory (a State takes 344 bytes on
+// 64-bit platforms) before it is allocated, so a list that would take
+// more is refused at the line that would pass the budget, before that
+// line's machine is built. Besides the machines it returns, parsing a line
+// allocates scratch of at most about 3.5 MiB (the decoded base64 and the
+// inflated bincode), which it does not keep.
+func ParseMachinesBudget(s string, budget int) ([]Machine, error) {
 	var ms []Machine
-	for i, line := range strings.Split(s, "\n") {
-		line = strings.TrimSpace(line)
-		if line == "" {
-			continue
+	left := budget
+	for n := 1; ; n++ {
+		line, rest, more := strings.Cut(s, "\n")
+		if line = strings.TrimSpace(line); line != "" {
+			m, err := parseMachineLine(line, &left)
+			if errors.Is(err, ErrMachinesBudget) {
+				return nil, fmt.Errorf("line %d: %w: the machines up to this line take more than %d bytes", n, ErrMachinesBudget, budget)
+			}
+			if err != nil {
+				return nil, fmt.Errorf("line %d: %w", n, err)
+			}
+			ms = append(ms, *m)
 		}
-		m, err := ParseMachine(line)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: %w", i+1, err)
+		if !more {
+			return ms, nil
 		}
-		ms = append(ms, *m)
+		s = rest
 	}
-	return ms, nil
+}
+
+// parseMachineLine is ParseMachine with a budget, which also pays for the
+// Machine itself.
+func parseMachineLine(s string, budget *int) (*Machine, error) {
+	if *budget < machineSize {
+		return nil, ErrMachinesBudget
+	}
+	*budget -= machineSize
+	m, err := parseMachine(s, budget)
+	if errors.Is(err, ErrMachinesBudget) {
+		return nil, err
+	}
+	if err == nil {
+		err = m.check()
+	}
+	if err != nil {
+		return nil, invalid(err)
+	}
+	return m, nil
 }
 
 // Serialize returns the machine string: "02" followed by the standard
-// base64 of the zlib (best compression) of the bincode encoding. The
-// reference parses it, and so does ParseMachine if the machine validates.
-// A machine that does not validate yields a string that neither accepts.
+// base64 of the zlib stream of the bincode encoding, byte for byte as the
+// reference writes it (with its compressor at the best compression
+// level), so that Name gives the reference's name too.
+//
+// The string parses, in ParseMachine and in the reference, exactly when
+// the machine validates and its bincode encoding takes at most 1 MiB, which
+// a valid machine of more than about 65,500 states may exceed. Serialize
+// returns the string of any machine all the same (the reference panics on
+// an encoding over 1 MiB instead); MarshalText returns an error in place
+// of a string that would not parse.
 func (m *Machine) Serialize() string {
-	var z bytes.Buffer
-	zw, err := zlib.NewWriterLevel(&z, zlib.BestCompression)
-	if err != nil { // only for a bad level
-		panic(err)
+	return serialize(encodeMachine(m))
+}
+
+// MarshalText returns the machine string of m, as Serialize does, if it
+// parses back to m: if m validates and its bincode encoding takes at most
+// the 1 MiB that parsing inflates. Otherwise it returns an error wrapping
+// ErrInvalidMachine. UnmarshalText parses the result back.
+func (m *Machine) MarshalText() ([]byte, error) {
+	if err := m.Validate(); err != nil {
+		return nil, err
 	}
-	// Writes to a bytes.Buffer cannot fail.
-	_, _ = zw.Write(encodeMachine(m))
-	_ = zw.Close()
-	return wireVersion + base64.StdEncoding.EncodeToString(z.Bytes())
+	raw := encodeMachine(m)
+	if len(raw) > maxDecompressed {
+		return nil, invalid(fmt.Errorf("the machine's encoding takes %d bytes, more than the %d a machine string may inflate to", len(raw), maxDecompressed))
+	}
+	return []byte(serialize(raw)), nil
+}
+
+// serialize returns the machine string of a bincode encoding.
+func serialize(raw []byte) string {
+	return wireVersion + base64.StdEncoding.EncodeToString(miniz.Compress(raw))
 }
 
 // Name returns a short identifier of the machine: the first 32 characters
 // of the lowercase hex SHA-256 of its Serialize string. The reference names
-// a machine the same way, so names agree wherever both serialize the
-// machine to the same string.
+// a machine the same way from the same string, so the names agree.
 func (m *Machine) Name() string {
 	sum := sha256.Sum256([]byte(m.Serialize()))
 	return hex.EncodeToString(sum[:16])
 }
 
+// machineDecoder decodes the bincode form of machines, charging what it
+// allocates to a memory budget: each value at its size in memory, an
+// Action or a distribution type at the size of the largest.
+type machineDecoder struct {
+	*bincode.Decoder
+	budget *int // bytes left
+}
+
+// The sizes that a machineDecoder charges.
+const (
+	machineSize  = int(unsafe.Sizeof(Machine{}))
+	stateSize    = int(unsafe.Sizeof(State{}))
+	transSize    = int(unsafe.Sizeof(Trans{}))
+	actionSize   = int(unsafe.Sizeof(BlockOutgoing{}))
+	counterSize  = int(unsafe.Sizeof(Counter{}))
+	distSize     = int(unsafe.Sizeof(Dist{}))
+	distTypeSize = int(unsafe.Sizeof(SkewNormal{}))
+)
+
+// spend charges n values of size bytes and reports whether the budget
+// covers them; if not, decoding fails with ErrMachinesBudget.
+func (d machineDecoder) spend(n, size int) bool {
+	if d.Err() != nil {
+		return false
+	}
+	if n > *d.budget/size {
+		d.Fail(ErrMachinesBudget)
+		return false
+	}
+	*d.budget -= n * size
+	return true
+}
+
 // decodeMachine decodes the bincode form of a machine, without validating
 // it. Every byte must be used.
 func decodeMachine(b []byte) (*Machine, error) {
-	d := bincode.NewDecoder(b)
+	unlimited := math.MaxInt
+	return decodeMachineWithin(b, &unlimited)
+}
+
+// decodeMachineWithin is decodeMachine, taking the memory of the machine's
+// states, transitions, actions, counters and distributions (not of the
+// Machine itself) from budget. The error is ErrMachinesBudget if the
+// budget runs out first.
+func decodeMachineWithin(b []byte, budget *int) (*Machine, error) {
+	d := machineDecoder{bincode.NewDecoder(b), budget}
 	m := &Machine{
 		AllowedPaddingPackets:  d.Uint64(),
 		MaxPaddingFrac:         d.F64(),
 		AllowedBlockedMicrosec: d.Uint64(),
 		MaxBlockingFrac:        d.F64(),
 	}
-	if n := d.Len(minStateSize); n > 0 {
+	if n := d.Len(minStateSize); n > 0 && d.spend(n, stateSize) {
 		m.States = make([]State, n)
 		for i := range m.States {
-			decodeState(d, &m.States[i])
+			d.state(&m.States[i])
 		}
 	}
 	if err := d.Finish(); err != nil {
+		if errors.Is(err, ErrMachinesBudget) {
+			return nil, ErrMachinesBudget
+		}
 		return nil, fmt.Errorf("bincode: %w", err)
 	}
 	return m, nil
 }
 
+// decodeState decodes a state, with no budget.
 func decodeState(d *bincode.Decoder, s *State) {
+	unlimited := math.MaxInt
+	machineDecoder{d, &unlimited}.state(s)
+}
+
+func (d machineDecoder) state(s *State) {
 	if d.Option() {
-		s.Action = decodeAction(d)
+		s.Action = d.action()
 	}
-	s.CounterA = decodeCounter(d)
-	s.CounterB = decodeCounter(d)
+	s.CounterA = d.counter()
+	s.CounterB = d.counter()
 	for e := range s.Transitions {
 		if !d.Option() {
 			continue
 		}
-		ts := make([]Trans, d.Len(minTransSize))
+		n := d.Len(minTransSize)
+		if !d.spend(n, transSize) {
+			return
+		}
+		ts := make([]Trans, n)
 		for i := range ts {
 			target := d.Uint64()
 			if target > math.MaxUint32 {
@@ -256,35 +414,41 @@ func decodeState(d *bincode.Decoder, s *State) {
 	}
 }
 
-func decodeAction(d *bincode.Decoder) Action {
+func (d machineDecoder) action() Action {
+	if !d.spend(1, actionSize) {
+		return nil
+	}
 	switch d.Variant(4) {
 	case 0:
 		return Cancel{Timer: Timer(d.Variant(3))}
 	case 1:
-		return SendPadding{Bypass: d.Bool(), Replace: d.Bool(), Timeout: decodeDist(d), Limit: decodeOptDist(d)}
+		return SendPadding{Bypass: d.Bool(), Replace: d.Bool(), Timeout: d.dist(), Limit: d.optDist()}
 	case 2:
-		return BlockOutgoing{Bypass: d.Bool(), Replace: d.Bool(), Timeout: decodeDist(d), Duration: decodeDist(d), Limit: decodeOptDist(d)}
+		return BlockOutgoing{Bypass: d.Bool(), Replace: d.Bool(), Timeout: d.dist(), Duration: d.dist(), Limit: d.optDist()}
 	default:
-		return UpdateTimer{Replace: d.Bool(), Duration: decodeDist(d), Limit: decodeOptDist(d)}
+		return UpdateTimer{Replace: d.Bool(), Duration: d.dist(), Limit: d.optDist()}
 	}
 }
 
-func decodeCounter(d *bincode.Decoder) *Counter {
-	if !d.Option() {
+func (d machineDecoder) counter() *Counter {
+	if !d.Option() || !d.spend(1, counterSize) {
 		return nil
 	}
-	return &Counter{Operation: Operation(d.Variant(3)), Dist: decodeOptDist(d), Copy: d.Bool()}
+	return &Counter{Operation: Operation(d.Variant(3)), Dist: d.optDist(), Copy: d.Bool()}
 }
 
-func decodeOptDist(d *bincode.Decoder) *Dist {
-	if !d.Option() {
+func (d machineDecoder) optDist() *Dist {
+	if !d.Option() || !d.spend(1, distSize) {
 		return nil
 	}
-	dist := decodeDist(d)
+	dist := d.dist()
 	return &dist
 }
 
-func decodeDist(d *bincode.Decoder) Dist {
+func (d machineDecoder) dist() Dist {
+	if !d.spend(1, distTypeSize) {
+		return Dist{}
+	}
 	var t DistType
 	switch distKind(d.Variant(uint32(numDistKinds))) {
 	case kindUniform:

@@ -21,12 +21,6 @@ import (
 // sets: see ../../shared/conformance/README.md.
 var conformanceFile = filepath.Join("..", "..", "shared", "conformance", "machines.jsonl")
 
-// assertStrings makes the conformance test require, for every machine
-// equal to the reference's bit for bit, the reference's machine string and
-// name too. It can be true once Serialize is byte-identical to the
-// reference's; until then the test only counts them.
-const assertStrings = false
-
 // maxRelDiff is how far a float of a machine may be from the reference's,
 // relative to it, for the machines to count as equal: FRONT and RegulaTor
 // compute with the platform's pow and log, whose last bits differ between
@@ -198,7 +192,9 @@ func TestConformance(t *testing.T) {
 				continue
 			}
 			bitEqual++
-			if assertStrings && (s != want.Serialized || name != want.Name) {
+			// Serialize is byte-identical to the reference's, so a machine
+			// equal bit for bit has the reference's string and name.
+			if s != want.Serialized || name != want.Name {
 				t.Errorf("%s machine %d: string %s name %s, want %s and %s", label, j, s, name, want.Serialized, want.Name)
 				ok = false
 			}

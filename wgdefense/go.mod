@@ -12,7 +12,6 @@ require (
 require (
 	github.com/go-json-experiment/json v0.0.0-20250813024750-ebf49471dced // indirect
 	github.com/google/btree v1.1.2 // indirect
-	github.com/klauspost/compress v1.19.0 // indirect
 	golang.org/x/net v0.39.0 // indirect
 	golang.org/x/sys v0.41.0 // indirect
 	golang.org/x/time v0.7.0 // indirect

@@ -18,7 +18,10 @@ var encodeCmd = &command{
 	summary: "turn machines in their JSON form into machine strings",
 	doc: `Encode reads machines in their JSON form (as "maybenot json" prints them),
 validates them and prints the machine string of each, one per line, in
-the order of the input.
+the order of the input. A machine whose encoding would take more than
+the 1 MiB that parsing a machine string allows (a valid machine of more
+than about 65,500 states may) is refused: no parser would read its
+string back.
 
 The input is the file FILE, or standard input with "-" or no argument. It
 holds one or more JSON documents, one after the other; each is a machine
@@ -51,7 +54,17 @@ func runEncode(e *env, args []string) error {
 	}
 	var out strings.Builder
 	for i := range machines {
-		out.WriteString(machines[i].Serialize() + "\n")
+		// MarshalText refuses a machine too large for any parser to read
+		// back, which Serialize would print all the same.
+		text, err := machines[i].MarshalText()
+		if err != nil {
+			if len(machines) > 1 {
+				return fmt.Errorf("machine %d of the input: %w", i+1, err)
+			}
+			return err
+		}
+		out.Write(text)
+		out.WriteByte('\n')
 	}
 	_, err = io.WriteString(e.stdout, out.String())
 	return err
