@@ -18,12 +18,14 @@ import (
 // by running it on one goroutine. It never modifies its machines, so many
 // frameworks on many goroutines may share one []Machine.
 type Framework struct {
-	machines []Machine
-	rng      rand.Source
-	runtime  []machineRuntime
-	// masks[i][s] has bit e set when state s of machine i has transitions
-	// for event e.
-	masks [][]uint16
+	// prog is the compiled machines, shared with every framework of the
+	// same machines.
+	prog    *program
+	rng     rand.Source
+	runtime []machineRuntime
+	// entered holds the events of every state a machine has been in: an
+	// event outside it has no transitions in any machine's current state.
+	entered uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written lists the machines whose slot this call wrote,
@@ -57,14 +59,15 @@ type Framework struct {
 	zeroedA, zeroedB bool
 }
 
-// machineRuntime is the state of one running machine.
+// machineRuntime is the state of one running machine. (Its count of
+// normal packets sent is the framework's: every NormalSent counts for all.)
 type machineRuntime struct {
-	state          uint32 // current state index, or StateEnd
-	mask           uint16 // the current state's event mask; 0 once ended
-	written        bool   // the action slot was written in this call
-	limit          uint64 // remaining uses of the state's action
+	state          uint32     // current state index, or StateEnd
+	mask           uint16     // the current state's event mask; 0 once ended
+	written        bool       // the action slot was written in this call
+	cur            *progState // the current state; nil once ended
+	limit          uint64     // remaining uses of the state's action
 	paddingSent    uint64
-	normalSent     uint64
 	blocked        time.Duration
 	allowedBlocked time.Duration
 	counterA       uint64
@@ -92,10 +95,9 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 	if !(maxBlockingFrac >= 0 && maxBlockingFrac <= 1) {
 		return nil, fmt.Errorf("%w: got %v", ErrBlockingLimit, maxBlockingFrac)
 	}
-	for i := range machines {
-		if err := machines[i].Validate(); err != nil {
-			return nil, fmt.Errorf("machine %d: %w", i, err)
-		}
+	prog, err := programFor(machines)
+	if err != nil {
+		return nil, err
 	}
 	if rng == nil {
 		var seed [32]byte
@@ -103,7 +105,7 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		rng = rand.NewChaCha8(seed)
 	}
 	f := &Framework{
-		machines:        machines,
+		prog:            prog,
 		rng:             rng,
 		runtime:         make([]machineRuntime, len(machines)),
 		slots:           make([]TriggerAction, len(machines)),
@@ -116,20 +118,25 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		blockingStarted: now,
 		signalExcept:    -1,
 	}
-	f.masks = eventMasks(machines)
 	for i := range f.runtime {
 		rt := &f.runtime[i]
-		rt.mask = f.masks[i][0]
-		rt.allowedBlocked = microsToDuration(machines[i].AllowedBlockedMicrosec)
-		if a := machines[i].States[0].Action; a != nil {
-			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		pm := &prog.machines[i]
+		s0 := &pm.states[0]
+		rt.mask, rt.cur = s0.mask, s0
+		f.entered |= s0.mask
+		rt.allowedBlocked = microsToDuration(pm.allowedBlocked)
+		if s0.action.Kind != 0 {
+			rt.limit = noLimit
+			if s0.limited {
+				rt.limit = s0.limit.count(f.rng)
+			}
 		}
 	}
 	return f, nil
 }
 
 // NumMachines returns the number of machines the framework runs.
-func (f *Framework) NumMachines() int { return len(f.machines) }
+func (f *Framework) NumMachines() int { return len(f.runtime) }
 
 // AllMachinesEnded reports whether every machine has reached StateEnd (true
 // when there are none). The framework then does nothing more; let pending
@@ -157,30 +164,45 @@ func (f *Framework) AllMachinesEnded() bool {
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
-	for _, i := range f.written {
-		f.slots[i].Kind = 0
-		f.runtime[i].written = false
+	if len(f.written) > 0 {
+		f.clearSlots()
 	}
-	f.written, f.pending = f.written[:0], 0
 	f.zeroedA, f.zeroedB = false, false
 	f.now = now
+	rts := f.runtime
 	for _, e := range events {
-		switch e.Event {
-		case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
-			// The most common events, handled here to save a call.
-			f.transitionAll(e.Event)
-		default:
+		ev := e.Event
+		if ev >= NumEvents || everyMachine&(1<<ev) == 0 {
 			f.process(e)
+			continue
+		}
+		// The most common events, which transition every machine, are
+		// handled here to save calls.
+		if ev == NormalSent {
+			f.normalSent = satAddU64(f.normalSent, 1)
+		}
+		bit := eventBit(ev)
+		if f.entered&bit == 0 {
+			continue
+		}
+		for i := range rts {
+			if rts[i].mask&bit != 0 {
+				f.move(i, ev)
+			}
 		}
 	}
 	if f.signalPending {
 		f.deliverSignal()
 	}
-
-	f.out = f.out[:0]
 	if f.pending == 0 {
-		return f.out
+		return f.out[:0]
 	}
+	return f.collect()
+}
+
+// collect returns the set action slots, in machine order.
+func (f *Framework) collect() []TriggerAction {
+	f.out = f.out[:0]
 	if len(f.written) > 1 {
 		slices.Sort(f.written)
 	}
@@ -190,6 +212,19 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 		}
 	}
 	return f.out
+}
+
+// everyMachine are the events that transition every machine and do nothing
+// else but count a NormalSent.
+const everyMachine = 1<<NormalRecv | 1<<PaddingRecv | 1<<TunnelRecv | 1<<TunnelSent | 1<<NormalSent
+
+// clearSlots empties the action slots the last call wrote.
+func (f *Framework) clearSlots() {
+	for _, i := range f.written {
+		f.slots[i].Kind = 0
+		f.runtime[i].written = false
+	}
+	f.written, f.pending = f.written[:0], 0
 }
 
 // setSlot sets (or, with a zero action, clears) machine i's action slot.
@@ -209,46 +244,16 @@ func (f *Framework) setSlot(i int, a TriggerAction) {
 	f.slots[i] = a
 }
 
-// eventMasks returns, for each machine and state, the set of events the
-// state has transitions for.
-func eventMasks(machines []Machine) [][]uint16 {
-	n := 0
-	for i := range machines {
-		n += len(machines[i].States)
-	}
-	all := make([]uint16, n)
-	masks := make([][]uint16, len(machines))
-	for i := range machines {
-		states := machines[i].States
-		masks[i], all = all[:len(states):len(states)], all[len(states):]
-		for s := range states {
-			for e, ts := range states[s].Transitions {
-				if ts != nil {
-					masks[i][s] |= 1 << e
-				}
-			}
-		}
-	}
-	return masks
-}
-
 // machineIndex returns the index named by id, or false if there is no such
 // machine.
 func (f *Framework) machineIndex(id MachineID) (int, bool) {
-	return int(id), id >= 0 && int(id) < len(f.machines)
+	return int(id), id >= 0 && int(id) < len(f.runtime)
 }
 
-// process handles one event reported by the integrator, other than the
-// four that only transition every machine (TriggerEvents does those).
+// process handles one event reported by the integrator, other than those
+// that only transition every machine (TriggerEvents does those).
 func (f *Framework) process(e TriggerEvent) {
 	switch e.Event {
-	case NormalSent:
-		f.normalSent = satAddU64(f.normalSent, 1)
-		for i := range f.runtime {
-			f.runtime[i].normalSent = satAddU64(f.runtime[i].normalSent, 1)
-			f.transition(i, NormalSent)
-		}
-
 	case PaddingSent:
 		f.paddingSent = satAddU64(f.paddingSent, 1)
 		i, ok := f.machineIndex(e.Machine)
@@ -300,10 +305,20 @@ func (f *Framework) process(e TriggerEvent) {
 
 // transitionAll transitions every machine on e, in machine order.
 func (f *Framework) transitionAll(e Event) {
+	bit := eventBit(e)
+	if f.entered&bit == 0 {
+		return
+	}
 	for i := range f.runtime {
-		f.transition(i, e)
+		if f.runtime[i].mask&bit != 0 {
+			f.move(i, e)
+		}
 	}
 }
+
+// eventBit is the bit of event e, which must be below NumEvents, in the
+// event masks of states.
+func eventBit(e Event) uint16 { return 1 << (e % 16) }
 
 // transitionOrUseLimit transitions machine i on an event that reports its
 // own action taking effect (padding sent, blocking begun, timer begun). If
@@ -319,7 +334,7 @@ func (f *Framework) transitionOrUseLimit(i int, e Event) {
 // through a CounterZero, its counters' state) changed. A machine that has
 // ended, or whose state has no transitions for e, draws nothing.
 func (f *Framework) transition(i int, e Event) bool {
-	if f.runtime[i].mask&(1<<e) == 0 {
+	if f.runtime[i].mask&eventBit(e) == 0 {
 		return false
 	}
 	return f.move(i, e)
@@ -328,15 +343,14 @@ func (f *Framework) transition(i int, e Event) bool {
 // move is transition for a state that has transitions for e.
 func (f *Framework) move(i int, e Event) bool {
 	rt := &f.runtime[i]
-	m := &f.machines[i]
-	next, ok := m.States[rt.state].sampleTransition(e, f.rng)
+	next, ok := rt.cur.next(e, f.rng)
 	if !ok {
 		return false
 	}
 	switch next {
 	case StateEnd:
 		// Ending cancels nothing and schedules nothing.
-		rt.state, rt.mask = StateEnd, 0
+		rt.state, rt.mask, rt.cur = StateEnd, 0, nil
 		return true
 	case StateSignal:
 		// The machine stays; the others will get a Signal. A second
@@ -351,21 +365,27 @@ func (f *Framework) move(i int, e Event) bool {
 	}
 
 	prev := rt.state
+	st := rt.cur
 	if next != prev {
-		rt.state, rt.mask = next, f.masks[i][next]
+		st = &st.machine.states[next]
+		rt.state, rt.mask, rt.cur = next, st.mask, st
+		f.entered |= st.mask
 		rt.limit = noLimit
-		if a := m.States[next].Action; a != nil {
-			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		if st.limited {
+			rt.limit = st.limit.count(f.rng)
 		}
 	}
 	// The limits are judged before the counters move, and the counters
 	// move before the action is scheduled: a CounterZero transition they
 	// cause may schedule an action of its own, which this one must not
 	// overwrite.
-	below := f.belowLimits(i)
-	allow, countersChanged := f.updateCounters(i)
+	below := st.action.Kind != 0 && f.belowLimits(i, st)
+	allow, countersChanged := true, false
+	if st.counters {
+		allow, countersChanged = f.updateCounters(i, st)
+	}
 	if allow && below {
-		f.schedule(i, next)
+		f.schedule(i, st)
 	}
 	return rt.state != prev || countersChanged
 }
@@ -377,12 +397,13 @@ func (f *Framework) move(i int, e Event) bool {
 // still be scheduled (the machine's action slot is empty after that
 // transition) and whether the transition changed its state. Otherwise it
 // returns true, false.
-func (f *Framework) updateCounters(i int) (allow, changed bool) {
+//
+// st is the machine's current state.
+func (f *Framework) updateCounters(i int, st *progState) (allow, changed bool) {
 	rt := &f.runtime[i]
-	st := &f.machines[i].States[rt.state]
 	oldA, oldB := rt.counterA, rt.counterB
-	zeroedA := f.updateCounter(st.CounterA, &rt.counterA, oldB, &f.zeroedA)
-	zeroedB := f.updateCounter(st.CounterB, &rt.counterB, oldA, &f.zeroedB)
+	zeroedA := f.updateCounter(st.counterA, &rt.counterA, oldB, &f.zeroedA)
+	zeroedB := f.updateCounter(st.counterB, &rt.counterB, oldA, &f.zeroedB)
 	if !zeroedA && !zeroedB {
 		return true, false
 	}
@@ -410,25 +431,19 @@ func (f *Framework) updateCounter(c *Counter, x *uint64, other uint64, once *boo
 	return false
 }
 
-// schedule sets machine i's action slot to the action of state s, sampling
-// its timeout and duration (in that order).
-func (f *Framework) schedule(i int, s uint32) {
-	ta := TriggerAction{Machine: MachineID(i)}
-	switch a := f.machines[i].States[s].Action.(type) {
-	case Cancel:
-		ta.Kind, ta.Timer = ActionCancel, a.Timer
-	case SendPadding:
-		ta.Kind, ta.Bypass, ta.Replace = ActionSendPadding, a.Bypass, a.Replace
-		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
-	case BlockOutgoing:
-		ta.Kind, ta.Bypass, ta.Replace = ActionBlockOutgoing, a.Bypass, a.Replace
-		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
-		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
-	case UpdateTimer:
-		ta.Kind, ta.Replace = ActionUpdateTimer, a.Replace
-		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
-	default:
-		ta = TriggerAction{}
+// schedule sets machine i's action slot to the action of state st, which
+// has one, sampling its timeout and duration (in that order).
+func (f *Framework) schedule(i int, st *progState) {
+	ta := st.action
+	ta.Machine = MachineID(i)
+	switch ta.Kind {
+	case ActionSendPadding:
+		ta.Timeout = microsToDuration(st.timeout.micros(f.rng))
+	case ActionBlockOutgoing:
+		ta.Timeout = microsToDuration(st.timeout.micros(f.rng))
+		ta.Duration = microsToDuration(st.duration.micros(f.rng))
+	case ActionUpdateTimer:
+		ta.Duration = microsToDuration(st.duration.micros(f.rng))
 	}
 	f.setSlot(i, ta)
 }
@@ -441,27 +456,25 @@ func (f *Framework) decrementLimit(i int) {
 	if rt.limit > 0 {
 		rt.limit--
 	}
-	a := f.machines[i].States[rt.state].Action
-	if rt.limit == 0 && actionLimit(a) != nil {
+	if rt.limit == 0 && rt.cur.limited {
 		f.setSlot(i, TriggerAction{})
 		f.transition(i, LimitReached)
 	}
 }
 
 // belowLimits reports whether machine i may take the action of its current
-// state now: its state limit is not used up and, for padding and blocking,
-// neither the machine's nor the framework's budget forbids it.
-func (f *Framework) belowLimits(i int) bool {
-	rt := &f.runtime[i]
-	switch a := f.machines[i].States[rt.state].Action.(type) {
-	case Cancel:
+// state st now: its state limit is not used up and, for padding and
+// blocking, neither the machine's nor the framework's budget forbids it.
+func (f *Framework) belowLimits(i int, st *progState) bool {
+	switch st.action.Kind {
+	case ActionCancel:
 		return true
-	case UpdateTimer:
-		return rt.limit > 0
-	case SendPadding:
-		return f.belowPaddingLimits(i)
-	case BlockOutgoing:
-		return f.belowBlockingLimits(i, a.Replace)
+	case ActionUpdateTimer:
+		return f.runtime[i].limit > 0
+	case ActionSendPadding:
+		return f.belowPaddingLimits(i, st.machine)
+	case ActionBlockOutgoing:
+		return f.belowBlockingLimits(i, st.machine, st.action.Replace)
 	}
 	return false
 }
@@ -471,13 +484,12 @@ func (f *Framework) belowLimits(i int) bool {
 // machine's and then the framework's padding fraction, if set, must not
 // have been reached. (Before any packet was sent a set fraction allows
 // padding outright, state limit included, as in the reference.)
-func (f *Framework) belowPaddingLimits(i int) bool {
+func (f *Framework) belowPaddingLimits(i int, m *progMachine) bool {
 	rt := &f.runtime[i]
-	m := &f.machines[i]
-	if rt.paddingSent < m.AllowedPaddingPackets {
+	if rt.paddingSent < m.allowedPadding {
 		return rt.limit > 0
 	}
-	if allow, decided := paddingFraction(rt.paddingSent, rt.normalSent, m.MaxPaddingFrac); decided {
+	if allow, decided := paddingFraction(rt.paddingSent, f.normalSent, m.maxPaddingFrac); decided {
 		return allow
 	}
 	if allow, decided := paddingFraction(f.paddingSent, f.normalSent, f.maxPaddingFrac); decided {
@@ -510,9 +522,8 @@ func paddingFraction(padding, normal uint64, frac float64) (allow, decided bool)
 // fractions. Otherwise the machine's and then the framework's blocking
 // fraction, if set, must not have been reached; ongoing blocking counts up
 // to now.
-func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
+func (f *Framework) belowBlockingLimits(i int, m *progMachine, replace bool) bool {
 	rt := &f.runtime[i]
-	m := &f.machines[i]
 	if replace && f.blockingActive {
 		return rt.limit > 0
 	}
@@ -526,7 +537,7 @@ func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
 		return rt.limit > 0
 	}
 	elapsed := since(f.now, f.start)
-	if m.MaxBlockingFrac > 0 && seconds(mine)/seconds(elapsed) >= m.MaxBlockingFrac {
+	if m.maxBlockingFrac > 0 && seconds(mine)/seconds(elapsed) >= m.maxBlockingFrac {
 		return false
 	}
 	if f.maxBlockingFrac > 0 && seconds(all)/seconds(elapsed) >= f.maxBlockingFrac {

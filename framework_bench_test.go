@@ -128,6 +128,46 @@ func BenchmarkTriggerEvents(b *testing.B) {
 	bench("four", ms[:4])
 }
 
+// deployedMachines returns the four machines of
+// ../shared/conformance/deployed.txt, the set a VPN runs in production.
+func deployedMachines(tb testing.TB) []Machine {
+	var ms []Machine
+	for _, line := range conformanceLines(tb, "deployed.txt") {
+		m, err := ParseMachine(string(line))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ms = append(ms, *m)
+	}
+	return ms
+}
+
+// BenchmarkWorkload is the per-event comparison with the reference, on
+// the machines that matter: the no-op machine and the deployed set. One op
+// is one event in one TriggerEvents call (see runPattern), its clock
+// arithmetic included; clock is that loop without the framework.
+func BenchmarkWorkload(b *testing.B) {
+	noop, err := ParseMachine(noopMachine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bench := func(name string, ms []Machine) {
+		b.Run(name, func(b *testing.B) {
+			t0 := time.Now()
+			f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			pattern := benchPattern(len(ms))
+			b.ReportAllocs()
+			b.ResetTimer()
+			runPattern(f, pattern, t0, b.N)
+		})
+	}
+	bench("noop", []Machine{*noop})
+	bench("deployed", deployedMachines(b))
+}
+
 // BenchmarkWorkloadClock measures the benchmark loop of
 // BenchmarkTriggerEvents without the framework: advancing a time.Time by
 // 100µs and picking the next event. Subtract it from those figures to get
