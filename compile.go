@@ -29,10 +29,11 @@ type progMachine struct {
 // progState is one compiled state.
 type progState struct {
 	// mask has bit e set when the state has transitions for event e,
-	// whose list is trans[ends[e]:ends[e+1]] (ends[0] is 0). Entries that
-	// can never be chosen are left out.
+	// whose list is trans[ends[e]:ends[e+1]] (ends[0] is 0; the array is
+	// rounded up to 16 so that an Event indexes it without a check).
+	// Entries that can never be chosen are left out.
 	mask  uint16
-	ends  [NumEvents + 1]uint32
+	ends  [16]uint32
 	trans []progTrans
 	// machine is the machine the state belongs to.
 	machine *progMachine
@@ -82,25 +83,31 @@ func (d *progDist) count(rng rand.Source) uint64 {
 	return sampleLimit(d.dist, rng)
 }
 
-// next draws the state a machine in s moves to on event e, whose bit must
-// be set in s.mask. It draws one random number and reports false if no
-// transition was picked (the probabilities sum to less than 1).
-//
-// The transition is the first whose running sum exceeds the draw, as in a
-// walk down the list; the running sums never decrease, so a binary search
-// finds it in O(log n) for a list of n transitions.
-func (s *progState) next(e Event, rng rand.Source) (uint32, bool) {
-	ts := s.trans[s.ends[e]:s.ends[e+1]]
-	r := unitFloat32(rng)
-	if len(ts) <= 8 {
-		for _, t := range ts {
-			if r < t.sum {
-				return t.state, true
-			}
-		}
-		return 0, false
+// list returns the compiled transition list of the state for event e,
+// which must be below NumEvents.
+func (s *progState) list(e Event) []progTrans {
+	return s.trans[s.ends[e%16]:s.ends[(e+1)%16]]
+}
+
+// choose returns the index of the transition a draw r picks in ts, or
+// len(ts) when it picks none: the first transition whose running sum
+// exceeds r, as in a walk down the list. The sums never decrease, so a
+// binary search finds it in O(log n) for a list of n transitions.
+func choose(ts []progTrans, r float32) int {
+	if len(ts) > 8 {
+		return search(ts, r)
 	}
-	// Find the first k with r < ts[k].sum: it lies in [lo, hi].
+	for k := range ts {
+		if r < ts[k].sum {
+			return k
+		}
+	}
+	return len(ts)
+}
+
+// search is choose by binary search.
+func search(ts []progTrans, r float32) int {
+	// The answer lies in [lo, hi].
 	lo, hi := 0, len(ts)
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
@@ -110,10 +117,7 @@ func (s *progState) next(e Event, rng rand.Source) (uint32, bool) {
 			lo = mid + 1
 		}
 	}
-	if lo == len(ts) {
-		return 0, false
-	}
-	return ts[lo].state, true
+	return lo
 }
 
 // compile compiles machines, which must be valid. It shares no memory with

@@ -10,5 +10,10 @@ func (s *State) sampleTransition(e Event, rng rand.Source) (uint32, bool) {
 	if st.mask&(1<<e) == 0 {
 		return 0, false
 	}
-	return st.next(e, rng)
+	ts := st.list(e)
+	k := choose(ts, unitFloat32(rng))
+	if k == len(ts) {
+		return 0, false
+	}
+	return ts[k].state, true
 }

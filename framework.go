@@ -28,13 +28,14 @@ type Framework struct {
 	entered uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
-	// 0 for none); written lists the machines whose slot this call wrote,
-	// of which pending are set; out is the slice returned: the set slots
-	// in machine order.
-	slots   []TriggerAction
-	written []int
-	pending int
-	out     []TriggerAction
+	// 0 for none); written[:nwritten] lists the machines whose slot this
+	// call wrote, of which pending are set; out is the slice returned: the
+	// set slots in machine order.
+	slots    []TriggerAction
+	written  []int
+	nwritten int
+	pending  int
+	out      []TriggerAction
 
 	start time.Time // creation time, also each machine's start
 	now   time.Time // the time of the current or last call
@@ -109,7 +110,7 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		rng:             rng,
 		runtime:         make([]machineRuntime, len(machines)),
 		slots:           make([]TriggerAction, len(machines)),
-		written:         make([]int, 0, len(machines)),
+		written:         make([]int, len(machines)),
 		out:             make([]TriggerAction, 0, len(machines)),
 		start:           now,
 		now:             now,
@@ -164,7 +165,7 @@ func (f *Framework) AllMachinesEnded() bool {
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
-	if len(f.written) > 0 {
+	if f.nwritten > 0 {
 		f.clearSlots()
 	}
 	f.zeroedA, f.zeroedB = false, false
@@ -202,16 +203,18 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 
 // collect returns the set action slots, in machine order.
 func (f *Framework) collect() []TriggerAction {
-	f.out = f.out[:0]
-	if len(f.written) > 1 {
-		slices.Sort(f.written)
+	written := f.written[:f.nwritten]
+	if len(written) > 1 {
+		slices.Sort(written)
 	}
-	for _, i := range f.written {
+	out := f.out[:0]
+	for _, i := range written {
 		if f.slots[i].Kind != 0 {
-			f.out = append(f.out, f.slots[i])
+			out = append(out, f.slots[i])
 		}
 	}
-	return f.out
+	f.out = out
+	return out
 }
 
 // everyMachine are the events that transition every machine and do nothing
@@ -220,11 +223,11 @@ const everyMachine = 1<<NormalRecv | 1<<PaddingRecv | 1<<TunnelRecv | 1<<TunnelS
 
 // clearSlots empties the action slots the last call wrote.
 func (f *Framework) clearSlots() {
-	for _, i := range f.written {
+	for _, i := range f.written[:f.nwritten] {
 		f.slots[i].Kind = 0
 		f.runtime[i].written = false
 	}
-	f.written, f.pending = f.written[:0], 0
+	f.nwritten, f.pending = 0, 0
 }
 
 // setSlot sets (or, with a zero action, clears) machine i's action slot.
@@ -233,7 +236,8 @@ func (f *Framework) clearSlots() {
 func (f *Framework) setSlot(i int, a TriggerAction) {
 	if !f.runtime[i].written {
 		f.runtime[i].written = true
-		f.written = append(f.written, i)
+		f.written[f.nwritten] = i
+		f.nwritten++
 	}
 	if f.slots[i].Kind != 0 {
 		f.pending--
@@ -342,11 +346,14 @@ func (f *Framework) transition(i int, e Event) bool {
 
 // move is transition for a state that has transitions for e.
 func (f *Framework) move(i int, e Event) bool {
+	r := unitFloat32(f.rng)
 	rt := &f.runtime[i]
-	next, ok := rt.cur.next(e, f.rng)
-	if !ok {
-		return false
+	ts := rt.cur.list(e)
+	k := choose(ts, r)
+	if k == len(ts) {
+		return false // the probabilities sum to less than 1
 	}
+	next := ts[k].state
 	switch next {
 	case StateEnd:
 		// Ending cancels nothing and schedules nothing.
