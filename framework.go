@@ -201,12 +201,15 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	return f.collect()
 }
 
-// collect returns the set action slots, in machine order.
+// collect returns the set action slots, in machine order: the one slot
+// itself, when only one was written, else copies in out.
 func (f *Framework) collect() []TriggerAction {
 	written := f.written[:f.nwritten]
-	if len(written) > 1 {
-		slices.Sort(written)
+	if len(written) == 1 {
+		i := written[0]
+		return f.slots[i : i+1 : i+1]
 	}
+	slices.Sort(written)
 	out := f.out[:0]
 	for _, i := range written {
 		if f.slots[i].Kind != 0 {
@@ -230,22 +233,28 @@ func (f *Framework) clearSlots() {
 	f.nwritten, f.pending = 0, 0
 }
 
-// setSlot sets (or, with a zero action, clears) machine i's action slot.
-// Only the slots written are cleared and scanned by the next call, so
-// machines that do nothing cost nothing there.
-func (f *Framework) setSlot(i int, a TriggerAction) {
+// slot returns machine i's action slot, to be set, noting it as written
+// in this call. Only the slots written are cleared and scanned by the next
+// call, so machines that do nothing cost nothing there.
+func (f *Framework) slot(i int) *TriggerAction {
 	if !f.runtime[i].written {
 		f.runtime[i].written = true
 		f.written[f.nwritten] = i
 		f.nwritten++
 	}
-	if f.slots[i].Kind != 0 {
-		f.pending--
-	}
-	if a.Kind != 0 {
+	s := &f.slots[i]
+	if s.Kind == 0 {
 		f.pending++
 	}
-	f.slots[i] = a
+	return s
+}
+
+// clearSlot drops machine i's action, if it has one in this call.
+func (f *Framework) clearSlot(i int) {
+	if f.slots[i].Kind != 0 {
+		f.slots[i] = TriggerAction{}
+		f.pending--
+	}
 }
 
 // machineIndex returns the index named by id, or false if there is no such
@@ -441,18 +450,18 @@ func (f *Framework) updateCounter(c *Counter, x *uint64, other uint64, once *boo
 // schedule sets machine i's action slot to the action of state st, which
 // has one, sampling its timeout and duration (in that order).
 func (f *Framework) schedule(i int, st *progState) {
-	ta := st.action
-	ta.Machine = MachineID(i)
-	switch ta.Kind {
+	a := f.slot(i)
+	*a = st.action
+	a.Machine = MachineID(i)
+	switch a.Kind {
 	case ActionSendPadding:
-		ta.Timeout = microsToDuration(st.timeout.micros(f.rng))
+		a.Timeout = microsToDuration(st.timeout.micros(f.rng))
 	case ActionBlockOutgoing:
-		ta.Timeout = microsToDuration(st.timeout.micros(f.rng))
-		ta.Duration = microsToDuration(st.duration.micros(f.rng))
+		a.Timeout = microsToDuration(st.timeout.micros(f.rng))
+		a.Duration = microsToDuration(st.duration.micros(f.rng))
 	case ActionUpdateTimer:
-		ta.Duration = microsToDuration(st.duration.micros(f.rng))
+		a.Duration = microsToDuration(st.duration.micros(f.rng))
 	}
-	f.setSlot(i, ta)
 }
 
 // decrementLimit counts one use of machine i's state action. When an action
@@ -464,7 +473,7 @@ func (f *Framework) decrementLimit(i int) {
 		rt.limit--
 	}
 	if rt.limit == 0 && rt.cur.limited {
-		f.setSlot(i, TriggerAction{})
+		f.clearSlot(i)
 		f.transition(i, LimitReached)
 	}
 }
