@@ -26,6 +26,11 @@ type Framework struct {
 	// entered holds the events of every state a machine has been in: an
 	// event outside it has no transitions in any machine's current state.
 	entered uint16
+	// quiet holds the events that, alone in a call, change nothing: those
+	// that only transition every machine (but NormalSent, which is
+	// counted) outside entered, when the last call left no action slot to
+	// clear and no signal pending.
+	quiet uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written[:nwritten] lists the machines whose slot this
@@ -133,6 +138,7 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 			}
 		}
 	}
+	f.setQuiet()
 	return f, nil
 }
 
@@ -165,11 +171,19 @@ func (f *Framework) AllMachinesEnded() bool {
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
+	f.now = now
+	// A lone packet event that no machine's state has transitions for
+	// changes nothing, and is common enough to be worth a shortcut.
+	if len(events) == 1 && f.quiet>>events[0].Event&1 != 0 {
+		if f.nwritten > 0 {
+			f.clearSlots()
+		}
+		return f.out[:0]
+	}
 	if f.nwritten > 0 {
 		f.clearSlots()
 	}
 	f.zeroedA, f.zeroedB = false, false
-	f.now = now
 	rts := f.runtime
 	for _, e := range events {
 		ev := e.Event
@@ -195,10 +209,20 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	if f.signalPending {
 		f.deliverSignal()
 	}
+	f.setQuiet()
 	if f.pending == 0 {
 		return f.out[:0]
 	}
 	return f.collect()
+}
+
+// setQuiet sets quiet after a call: a lone event in it needs no look at the
+// machines in the next call (see Framework.quiet).
+func (f *Framework) setQuiet() {
+	f.quiet = 0
+	if !f.signalPending {
+		f.quiet = everyMachine &^ (1 << NormalSent) &^ f.entered
+	}
 }
 
 // collect returns the set action slots, in machine order: the one slot
