@@ -15,6 +15,8 @@ import (
 // frameworks share it (see programFor).
 type program struct {
 	machines []progMachine
+	// events has bit e set when some state has transitions for event e.
+	events uint16
 }
 
 // progMachine is one compiled machine.
@@ -54,10 +56,13 @@ type progState struct {
 
 // progTrans is one entry of a compiled transition list: sum is the float32
 // running sum of the list's probabilities up to and including this entry,
-// in list order, exactly as the reference accumulates it.
+// in list order, exactly as the reference accumulates it; state is the
+// target, and to the target's compiled state (nil for StateEnd and
+// StateSignal).
 type progTrans struct {
 	sum   float32
 	state uint32
+	to    *progState
 }
 
 // progDist is a distribution to sample or, if sampling it takes no random
@@ -145,15 +150,16 @@ func compile(machines []Machine) *program {
 		pm.maxBlockingFrac = m.MaxBlockingFrac
 		for s := range m.States {
 			pm.states[s].machine = pm
-			trans = compileState(&pm.states[s], &m.States[s], trans)
+			trans = compileState(&pm.states[s], &m.States[s], pm.states, trans)
+			p.events |= pm.states[s].mask
 		}
 	}
 	return p
 }
 
-// compileState compiles st into s, appending its transitions to trans,
-// and returns trans.
-func compileState(s *progState, st *State, trans []progTrans) []progTrans {
+// compileState compiles st, a state of a machine compiled into states, into
+// s, appending its transitions to trans, and returns trans.
+func compileState(s *progState, st *State, states []progState, trans []progTrans) []progTrans {
 	start := len(trans)
 	for e, ts := range st.Transitions {
 		if ts != nil {
@@ -167,7 +173,11 @@ func compileState(s *progState, st *State, trans []progTrans) []progTrans {
 			if sum != sum {
 				break
 			}
-			trans = append(trans, progTrans{sum: sum, state: t.State})
+			var to *progState
+			if int64(t.State) < int64(len(states)) {
+				to = &states[t.State]
+			}
+			trans = append(trans, progTrans{sum: sum, state: t.State, to: to})
 			// Every draw is below 1: later entries are never chosen.
 			if sum >= 1 {
 				break

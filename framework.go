@@ -23,14 +23,11 @@ type Framework struct {
 	prog    *program
 	rng     rand.Source
 	runtime []machineRuntime
-	// entered holds the events of every state a machine has been in: an
-	// event outside it has no transitions in any machine's current state.
-	entered uint16
-	// quiet holds the events that, alone in a call, change nothing: those
-	// that only transition every machine (but NormalSent, which is
-	// counted) outside entered, when the last call left no action slot to
-	// clear and no signal pending.
-	quiet uint16
+	// events holds the events that some state of some machine has
+	// transitions for; ignored those of them that only transition every
+	// machine, other than NormalSent (which is counted): alone in a call,
+	// with no signal pending, they change nothing.
+	events, ignored uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written[:nwritten] lists the machines whose slot this
@@ -129,7 +126,6 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		pm := &prog.machines[i]
 		s0 := &pm.states[0]
 		rt.mask, rt.cur = s0.mask, s0
-		f.entered |= s0.mask
 		rt.allowedBlocked = microsToDuration(pm.allowedBlocked)
 		if s0.action.Kind != 0 {
 			rt.limit = noLimit
@@ -138,7 +134,8 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 			}
 		}
 	}
-	f.setQuiet()
+	f.events = prog.events
+	f.ignored = everyMachine &^ (1 << NormalSent) &^ prog.events
 	return f, nil
 }
 
@@ -174,7 +171,7 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	f.now = now
 	// A lone packet event that no machine's state has transitions for
 	// changes nothing, and is common enough to be worth a shortcut.
-	if len(events) == 1 && f.quiet>>events[0].Event&1 != 0 {
+	if len(events) == 1 && f.ignored>>events[0].Event&1 != 0 && !f.signalPending {
 		if f.nwritten > 0 {
 			f.clearSlots()
 		}
@@ -197,32 +194,22 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 			f.normalSent = satAddU64(f.normalSent, 1)
 		}
 		bit := eventBit(ev)
-		if f.entered&bit == 0 {
+		if f.events&bit == 0 {
 			continue
 		}
 		for i := range rts {
-			if rts[i].mask&bit != 0 {
-				f.move(i, ev)
+			if rt := &rts[i]; rt.mask&bit != 0 {
+				f.move(i, rt, ev)
 			}
 		}
 	}
 	if f.signalPending {
 		f.deliverSignal()
 	}
-	f.setQuiet()
 	if f.pending == 0 {
 		return f.out[:0]
 	}
 	return f.collect()
-}
-
-// setQuiet sets quiet after a call: a lone event in it needs no look at the
-// machines in the next call (see Framework.quiet).
-func (f *Framework) setQuiet() {
-	f.quiet = 0
-	if !f.signalPending {
-		f.quiet = everyMachine &^ (1 << NormalSent) &^ f.entered
-	}
 }
 
 // collect returns the set action slots, in machine order: the one slot
@@ -343,12 +330,12 @@ func (f *Framework) process(e TriggerEvent) {
 // transitionAll transitions every machine on e, in machine order.
 func (f *Framework) transitionAll(e Event) {
 	bit := eventBit(e)
-	if f.entered&bit == 0 {
+	if f.events&bit == 0 {
 		return
 	}
 	for i := range f.runtime {
-		if f.runtime[i].mask&bit != 0 {
-			f.move(i, e)
+		if rt := &f.runtime[i]; rt.mask&bit != 0 {
+			f.move(i, rt, e)
 		}
 	}
 }
@@ -371,16 +358,17 @@ func (f *Framework) transitionOrUseLimit(i int, e Event) {
 // through a CounterZero, its counters' state) changed. A machine that has
 // ended, or whose state has no transitions for e, draws nothing.
 func (f *Framework) transition(i int, e Event) bool {
-	if f.runtime[i].mask&eventBit(e) == 0 {
+	rt := &f.runtime[i]
+	if rt.mask&eventBit(e) == 0 {
 		return false
 	}
-	return f.move(i, e)
+	return f.move(i, rt, e)
 }
 
-// move is transition for a state that has transitions for e.
-func (f *Framework) move(i int, e Event) bool {
+// move is transition for a state that has transitions for e; rt is
+// &f.runtime[i].
+func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
 	r := unitFloat32(f.rng)
-	rt := &f.runtime[i]
 	ts := rt.cur.list(e)
 	k := choose(ts, r)
 	if k == len(ts) {
@@ -407,9 +395,8 @@ func (f *Framework) move(i int, e Event) bool {
 	prev := rt.state
 	st := rt.cur
 	if next != prev {
-		st = &st.machine.states[next]
+		st = ts[k].to
 		rt.state, rt.mask, rt.cur = next, st.mask, st
-		f.entered |= st.mask
 		rt.limit = noLimit
 		if st.limited {
 			rt.limit = st.limit.count(f.rng)
