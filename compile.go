@@ -266,10 +266,7 @@ var programs struct {
 // and compiling them when no framework runs them yet; all three are linear
 // in the size of the machines.
 func programFor(machines []Machine) (*program, error) {
-	var key []byte
-	for i := range machines {
-		key = append(key, encodeMachine(&machines[i])...)
-	}
+	key := programKey(machines)
 	programs.Lock()
 	p := programs.m[string(key)].Value()
 	programs.Unlock()
@@ -296,6 +293,15 @@ func programFor(machines []Machine) (*program, error) {
 	programs.m[k] = weak.Make(p)
 	runtime.AddCleanup(p, forgetProgram, k)
 	return p, nil
+}
+
+// programKey returns the key of machines in programs.
+func programKey(machines []Machine) []byte {
+	var key []byte
+	for i := range machines {
+		key = append(key, encodeMachine(&machines[i])...)
+	}
+	return key
 }
 
 // forgetProgram removes the entry of key once its program is gone, unless

@@ -327,19 +327,6 @@ func (f *Framework) process(e TriggerEvent) {
 	}
 }
 
-// transitionAll transitions every machine on e, in machine order.
-func (f *Framework) transitionAll(e Event) {
-	bit := eventBit(e)
-	if f.events&bit == 0 {
-		return
-	}
-	for i := range f.runtime {
-		if rt := &f.runtime[i]; rt.mask&bit != 0 {
-			f.move(i, rt, e)
-		}
-	}
-}
-
 // eventBit is the bit of event e, which must be below NumEvents, in the
 // event masks of states.
 func eventBit(e Event) uint16 { return 1 << (e % 16) }

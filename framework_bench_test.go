@@ -3,6 +3,7 @@ package maybenot
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -207,4 +208,22 @@ func BenchmarkParseMachine(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkNewFramework makes frameworks of the deployed machines while
+// one of them exists, so that their compiled program is shared: the cost
+// of a framework per connection.
+func BenchmarkNewFramework(b *testing.B) {
+	ms := deployedMachines(b)
+	keep, err := NewFramework(ms, 0, 0, time.Now(), splitmix.New(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewFramework(ms, 0, 0, time.Now(), splitmix.New(1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.KeepAlive(keep)
 }

@@ -230,7 +230,8 @@ func fuzzStep(b byte) time.Duration {
 
 // FuzzFramework runs one to three machines decoded from fuzzed bincode on
 // a fuzzed program of events and times, and checks every call with a
-// runChecker.
+// runChecker. It checks first that the machines' compiled transition
+// tables pick what walks down their lists pick (see checkProgram).
 //
 // m1 must decode to a valid machine; m2 is used if it does too (else m1
 // again). The program's first byte picks the machines (bits 0-1: m1; m1,
@@ -270,6 +271,9 @@ func FuzzFramework(f *testing.F) {
 		tenths := func(n byte) float64 { return float64(min(n, 10)) / 10 }
 		c, err := newRunChecker(machines, tenths(fracs&15), tenths(fracs>>4), seed)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkProgram(machines, c.f.prog); err != nil {
 			t.Fatal(err)
 		}
 		if config&4 != 0 {
