@@ -34,9 +34,12 @@ type progState struct {
 	// whose list is trans[ends[e]:ends[e+1]] (ends[0] is 0; the array is
 	// rounded up to 16 so that an Event indexes it without a check).
 	// Entries that can never be chosen are left out.
-	mask  uint16
-	ends  [16]uint32
-	trans []progTrans
+	mask uint16
+	ends [16]uint32
+	// certain has bit e set when the list for e is one transition that is
+	// always taken (its probability is 1, or rounds the sum up to 1).
+	certain uint16
+	trans   []progTrans
 	// machine is the machine the state belongs to.
 	machine *progMachine
 
@@ -93,6 +96,10 @@ func (d *progDist) count(rng rand.Source) uint64 {
 func (s *progState) list(e Event) []progTrans {
 	return s.trans[s.ends[e%16]:s.ends[(e+1)%16]]
 }
+
+// first returns the first entry of the state's list for event e, which
+// must not be empty.
+func (s *progState) first(e Event) *progTrans { return &s.trans[s.ends[e%16]] }
 
 // choose returns the index of the transition a draw r picks in ts, or
 // len(ts) when it picks none: the first transition whose running sum
@@ -184,6 +191,9 @@ func compileState(s *progState, st *State, states []progState, trans []progTrans
 			}
 		}
 		s.ends[e+1] = uint32(len(trans) - start)
+		if n := len(trans) - start - int(s.ends[e]); n == 1 && trans[len(trans)-1].sum >= 1 {
+			s.certain |= 1 << e
+		}
 	}
 	s.trans = trans[start:len(trans):len(trans)]
 

@@ -170,17 +170,23 @@ func TestCompileDropsUnreachableEntries(t *testing.T) {
 	s.Transitions[NormalSent] = []Trans{{1, 0.5}, {2, float32(math.NaN())}, {3, 0.25}}
 	s.Transitions[PaddingSent] = []Trans{{1, 0.5}, {2, 0.5}, {3, 1e-9}}
 	s.Transitions[TimerEnd] = []Trans{{1, float32(math.NaN())}}
+	s.Transitions[TunnelRecv] = []Trans{{1, 1}, {2, 1e-9}}
 	st := &compile([]Machine{{States: []State{s}}}).machines[0].states[0]
 	for _, tc := range []struct {
 		e    Event
 		want int
-	}{{NormalSent, 1}, {PaddingSent, 2}, {TimerEnd, 0}, {TunnelSent, 0}} {
+	}{{NormalSent, 1}, {PaddingSent, 2}, {TimerEnd, 0}, {TunnelSent, 0}, {TunnelRecv, 1}} {
 		if got := len(st.list(tc.e)); got != tc.want {
 			t.Errorf("%v: %d entries kept, want %d", tc.e, got, tc.want)
 		}
 	}
-	if want := uint16(1<<NormalSent | 1<<PaddingSent | 1<<TimerEnd); st.mask != want {
+	if want := uint16(1<<NormalSent | 1<<PaddingSent | 1<<TimerEnd | 1<<TunnelRecv); st.mask != want {
 		t.Errorf("event mask %b, want %b", st.mask, want)
+	}
+	// Only the list of one transition taken for sure needs no look at the
+	// draw.
+	if want := uint16(1 << TunnelRecv); st.certain != want {
+		t.Errorf("certain events %b, want %b", st.certain, want)
 	}
 	rng := &countingSource{src: splitmix.New(1)}
 	if _, ok := s.sampleTransition(TimerEnd, rng); ok || rng.draws != 1 {

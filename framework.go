@@ -355,13 +355,22 @@ func (f *Framework) transition(i int, e Event) bool {
 // move is transition for a state that has transitions for e; rt is
 // &f.runtime[i].
 func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
-	r := unitFloat32(f.rng)
-	ts := rt.cur.list(e)
-	k := choose(ts, r)
-	if k == len(ts) {
-		return false // the probabilities sum to less than 1
+	var t *progTrans
+	if rt.cur.certain&eventBit(e) != 0 {
+		// One transition, taken whatever the draw; the draw is made all
+		// the same.
+		f.rng.Uint64()
+		t = rt.cur.first(e)
+	} else {
+		r := unitFloat32(f.rng)
+		ts := rt.cur.list(e)
+		k := choose(ts, r)
+		if k == len(ts) {
+			return false // the probabilities sum to less than 1
+		}
+		t = &ts[k]
 	}
-	next := ts[k].state
+	next := t.state
 	switch next {
 	case StateEnd:
 		// Ending cancels nothing and schedules nothing.
@@ -382,7 +391,7 @@ func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
 	prev := rt.state
 	st := rt.cur
 	if next != prev {
-		st = ts[k].to
+		st = t.to
 		rt.state, rt.mask, rt.cur = next, st.mask, st
 		rt.limit = noLimit
 		if st.limited {
