@@ -26,10 +26,15 @@ type Framework struct {
 	rng     rand.Source
 	runtime []machineRuntime
 	// events holds the events that some state of some machine has
-	// transitions for; ignored those of them that only transition every
-	// machine, other than NormalSent (which is counted): alone in a call,
-	// with no signal pending, they change nothing.
-	events, ignored uint16
+	// transitions for. ignored holds, indexed by the event modulo 16, the
+	// events that change nothing alone in a call with no signal pending:
+	// the events that only transition every machine, but NormalSent
+	// (which is counted), outside events, and those that TriggerEvents
+	// ignores from a caller (the framework's own and unknown ones; an
+	// unknown event whose index modulo 16 is that of a known one is
+	// ignored like it or goes the long way, to the same effect). quiet is
+	// ignored, or 0 while a signal is pending.
+	events, ignored, quiet uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written[:nwritten] lists the machines whose slot this
@@ -145,7 +150,8 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		}
 	}
 	f.events = prog.events
-	f.ignored = everyMachine &^ (1 << NormalSent) &^ prog.events
+	f.ignored = everyMachine&^(1<<NormalSent)&^prog.events | callerIgnored
+	f.quiet = f.ignored
 	return f, nil
 }
 
@@ -187,7 +193,7 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 	f.now = now
 	// A lone packet event that no state of any machine has transitions
 	// for changes nothing, and is common enough to be worth a shortcut.
-	if len(events) == 1 && f.ignored>>events[0].Event&1 != 0 && !f.signalPending {
+	if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 {
 		return f.out[:0]
 	}
 	f.zeroedA, f.zeroedB = false, false
@@ -225,6 +231,10 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 // everyMachine are the events that transition every machine and do nothing
 // else but count a NormalSent.
 const everyMachine = 1<<NormalRecv | 1<<PaddingRecv | 1<<TunnelRecv | 1<<TunnelSent | 1<<NormalSent
+
+// callerIgnored are the events, and the unknown values below 16, that do
+// nothing when a caller passes them.
+const callerIgnored = 1<<LimitReached | 1<<CounterZero | 1<<Signal | 0xFFFF<<NumEvents&0xFFFF
 
 // collect returns the set action slots, in machine order: the one slot
 // itself, when only one was written, else copies in out.
@@ -344,10 +354,23 @@ func eventBit(e Event) uint16 { return 1 << (e % 16) }
 // transitionOrUseLimit transitions machine i on an event that reports its
 // own action taking effect (padding sent, blocking begun, timer begun). If
 // the machine stays in its state (and has not ended), the action has been
-// used once more: count it against the state's limit.
+// used once more: that is counted against the state's limit, and when an
+// action with a limit has none left, its pending action is dropped and the
+// machine transitions on LimitReached.
 func (f *Framework) transitionOrUseLimit(i int, e Event) {
-	if !f.transition(i, e) && f.runtime[i].state != StateEnd {
-		f.decrementLimit(i)
+	if f.transition(i, e) {
+		return
+	}
+	rt := &f.runtime[i]
+	if rt.state == StateEnd {
+		return
+	}
+	if rt.limit > 0 {
+		rt.limit--
+	}
+	if rt.limit == 0 && rt.cur.limited {
+		f.clearSlot(i)
+		f.transition(i, LimitReached)
 	}
 }
 
@@ -392,7 +415,7 @@ func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
 		if f.signalPending {
 			f.signalExcept = -1
 		} else {
-			f.signalPending = true
+			f.signalPending, f.quiet = true, 0
 			f.signalExcept = i
 		}
 		return false
@@ -478,20 +501,6 @@ func (f *Framework) schedule(i int, st *progState) {
 		a.Duration = microsToDuration(st.duration.micros(f.rng))
 	case ActionUpdateTimer:
 		a.Duration = microsToDuration(st.duration.micros(f.rng))
-	}
-}
-
-// decrementLimit counts one use of machine i's state action. When an action
-// with a limit has none left, its pending action is dropped and the machine
-// transitions on LimitReached.
-func (f *Framework) decrementLimit(i int) {
-	rt := &f.runtime[i]
-	if rt.limit > 0 {
-		rt.limit--
-	}
-	if rt.limit == 0 && rt.cur.limited {
-		f.clearSlot(i)
-		f.transition(i, LimitReached)
 	}
 }
 
@@ -596,6 +605,9 @@ func (f *Framework) deliverSignal() {
 		if except >= 0 {
 			f.transition(except, Signal)
 		}
+	}
+	if !f.signalPending {
+		f.quiet = f.ignored
 	}
 }
 
