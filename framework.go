@@ -16,23 +16,35 @@ import (
 //
 // A Framework is not safe for concurrent use: serialize calls, for example
 // by running it on one goroutine. It never modifies its machines, so many
-// frameworks on many goroutines may share one []Machine.
+// frameworks on many goroutines may share one []Machine. It runs them as
+// NewFramework compiled them: changing the machines later changes nothing
+// for frameworks made before.
 type Framework struct {
-	machines []Machine
-	rng      rand.Source
-	runtime  []machineRuntime
-	// masks[i][s] has bit e set when state s of machine i has transitions
-	// for event e.
-	masks [][]uint16
+	// prog is the compiled machines, shared with every framework of the
+	// same machines.
+	prog    *program
+	rng     rand.Source
+	runtime []machineRuntime
+	// events holds the events that some state of some machine has
+	// transitions for. ignored holds, indexed by the event modulo 16, the
+	// events that change nothing alone in a call with no signal pending:
+	// the events that only transition every machine, but NormalSent
+	// (which is counted), outside events, and those that TriggerEvents
+	// ignores from a caller (the framework's own and unknown ones; an
+	// unknown event whose index modulo 16 is that of a known one is
+	// ignored like it or goes the long way, to the same effect). quiet is
+	// ignored, or 0 while a signal is pending.
+	events, ignored, quiet uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
-	// 0 for none); written lists the machines whose slot this call wrote,
-	// of which pending are set; out is the slice returned: the set slots
-	// in machine order.
-	slots   []TriggerAction
-	written []int
-	pending int
-	out     []TriggerAction
+	// 0 for none); written[:nwritten] lists the machines whose slot this
+	// call wrote, of which pending are set; out is the slice returned: the
+	// set slots in machine order.
+	slots    []TriggerAction
+	written  []int
+	nwritten int
+	pending  int
+	out      []TriggerAction
 
 	start time.Time // creation time, also each machine's start
 	now   time.Time // the time of the current or last call
@@ -57,14 +69,15 @@ type Framework struct {
 	zeroedA, zeroedB bool
 }
 
-// machineRuntime is the state of one running machine.
+// machineRuntime is the state of one running machine. (Its count of
+// normal packets sent is the framework's: every NormalSent counts for all.)
 type machineRuntime struct {
-	state          uint32 // current state index, or StateEnd
-	mask           uint16 // the current state's event mask; 0 once ended
-	written        bool   // the action slot was written in this call
-	limit          uint64 // remaining uses of the state's action
+	state          uint32     // current state index, or StateEnd
+	mask           uint16     // the current state's event mask; 0 once ended
+	written        bool       // the action slot was written in this call
+	cur            *progState // the current state; nil once ended
+	limit          uint64     // remaining uses of the state's action
 	paddingSent    uint64
-	normalSent     uint64
 	blocked        time.Duration
 	allowedBlocked time.Duration
 	counterA       uint64
@@ -84,6 +97,14 @@ type machineRuntime struct {
 // default, a ChaCha8 generator seeded from crypto/rand; pass a deterministic
 // source only for tests and simulation. Each machine is validated (errors
 // wrap ErrInvalidMachine and name the machine).
+//
+// The machines are compiled for TriggerEvents: each state's transition
+// lists become tables searched in O(log n) for n transitions, and its
+// action is decoded once. Frameworks of equal machines (the same slice or
+// not) share one compiled form for as long as one of them is in use: the
+// first validates and compiles the machines, in time and memory linear in
+// their size; the others only encode them to find it, in linear time too,
+// and take about 1 KiB each (for four machines, the random source aside).
 func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 	now time.Time, rng rand.Source) (*Framework, error) {
 	if !(maxPaddingFrac >= 0 && maxPaddingFrac <= 1) {
@@ -92,10 +113,9 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 	if !(maxBlockingFrac >= 0 && maxBlockingFrac <= 1) {
 		return nil, fmt.Errorf("%w: got %v", ErrBlockingLimit, maxBlockingFrac)
 	}
-	for i := range machines {
-		if err := machines[i].Validate(); err != nil {
-			return nil, fmt.Errorf("machine %d: %w", i, err)
-		}
+	prog, err := programFor(machines)
+	if err != nil {
+		return nil, err
 	}
 	if rng == nil {
 		var seed [32]byte
@@ -103,11 +123,11 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		rng = rand.NewChaCha8(seed)
 	}
 	f := &Framework{
-		machines:        machines,
+		prog:            prog,
 		rng:             rng,
 		runtime:         make([]machineRuntime, len(machines)),
 		slots:           make([]TriggerAction, len(machines)),
-		written:         make([]int, 0, len(machines)),
+		written:         make([]int, len(machines)),
 		out:             make([]TriggerAction, 0, len(machines)),
 		start:           now,
 		now:             now,
@@ -116,20 +136,27 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		blockingStarted: now,
 		signalExcept:    -1,
 	}
-	f.masks = eventMasks(machines)
 	for i := range f.runtime {
 		rt := &f.runtime[i]
-		rt.mask = f.masks[i][0]
-		rt.allowedBlocked = microsToDuration(machines[i].AllowedBlockedMicrosec)
-		if a := machines[i].States[0].Action; a != nil {
-			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		pm := &prog.machines[i]
+		s0 := &pm.states[0]
+		rt.mask, rt.cur = s0.mask, s0
+		rt.allowedBlocked = microsToDuration(pm.allowedBlocked)
+		if s0.action.Kind != 0 {
+			rt.limit = noLimit
+			if s0.limited {
+				rt.limit = s0.limit.count(f.rng)
+			}
 		}
 	}
+	f.events = prog.events
+	f.ignored = everyMachine&^(1<<NormalSent)&^prog.events | callerIgnored
+	f.quiet = f.ignored
 	return f, nil
 }
 
 // NumMachines returns the number of machines the framework runs.
-func (f *Framework) NumMachines() int { return len(f.machines) }
+func (f *Framework) NumMachines() int { return len(f.runtime) }
 
 // AllMachinesEnded reports whether every machine has reached StateEnd (true
 // when there are none). The framework then does nothing more; let pending
@@ -153,102 +180,124 @@ func (f *Framework) AllMachinesEnded() bool {
 // is accounted from it, and a clock that jumps back makes blocking budgets
 // inaccurate (never negative).
 //
+// Each event costs time linear in the number of machines; a machine that
+// picks among n transitions adds O(log n).
+//
 // The returned slice belongs to the framework and is valid until the next
 // call; copy what must outlive it. In steady state the call allocates
 // nothing.
 func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []TriggerAction {
-	for _, i := range f.written {
-		f.slots[i].Kind = 0
-		f.runtime[i].written = false
+	if f.nwritten > 0 {
+		f.clearSlots()
 	}
-	f.written, f.pending = f.written[:0], 0
-	f.zeroedA, f.zeroedB = false, false
 	f.now = now
+	// A lone packet event that no state of any machine has transitions
+	// for changes nothing, and is common enough to be worth a shortcut.
+	if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 {
+		return f.out[:0]
+	}
+	f.zeroedA, f.zeroedB = false, false
+	rts := f.runtime
 	for _, e := range events {
-		switch e.Event {
-		case NormalRecv, PaddingRecv, TunnelRecv, TunnelSent:
-			// The most common events, handled here to save a call.
-			f.transitionAll(e.Event)
-		default:
+		ev := e.Event
+		if ev >= NumEvents || everyMachine&(1<<ev) == 0 {
 			f.process(e)
+			continue
+		}
+		// The most common events, which transition every machine, are
+		// handled here to save calls.
+		if ev == NormalSent {
+			f.normalSent = satAddU64(f.normalSent, 1)
+		}
+		bit := eventBit(ev)
+		if f.events&bit == 0 {
+			continue
+		}
+		for i := range rts {
+			if rt := &rts[i]; rt.mask&bit != 0 {
+				f.move(i, rt, ev)
+			}
 		}
 	}
 	if f.signalPending {
 		f.deliverSignal()
 	}
-
-	f.out = f.out[:0]
 	if f.pending == 0 {
-		return f.out
+		return f.out[:0]
 	}
-	if len(f.written) > 1 {
-		slices.Sort(f.written)
-	}
-	for _, i := range f.written {
-		if f.slots[i].Kind != 0 {
-			f.out = append(f.out, f.slots[i])
-		}
-	}
-	return f.out
+	return f.collect()
 }
 
-// setSlot sets (or, with a zero action, clears) machine i's action slot.
-// Only the slots written are cleared and scanned by the next call, so
-// machines that do nothing cost nothing there.
-func (f *Framework) setSlot(i int, a TriggerAction) {
+// everyMachine are the events that transition every machine and do nothing
+// else but count a NormalSent.
+const everyMachine = 1<<NormalRecv | 1<<PaddingRecv | 1<<TunnelRecv | 1<<TunnelSent | 1<<NormalSent
+
+// callerIgnored are the events, and the unknown values below 16, that do
+// nothing when a caller passes them.
+const callerIgnored = 1<<LimitReached | 1<<CounterZero | 1<<Signal | 0xFFFF<<NumEvents&0xFFFF
+
+// collect returns the set action slots, in machine order: the one slot
+// itself, when only one was written, else copies in out.
+func (f *Framework) collect() []TriggerAction {
+	written := f.written[:f.nwritten]
+	if len(written) == 1 {
+		i := written[0]
+		return f.slots[i : i+1 : i+1]
+	}
+	slices.Sort(written)
+	out := f.out[:0]
+	for _, i := range written {
+		if f.slots[i].Kind != 0 {
+			out = append(out, f.slots[i])
+		}
+	}
+	f.out = out
+	return out
+}
+
+// clearSlots empties the action slots the last call wrote.
+func (f *Framework) clearSlots() {
+	for _, i := range f.written[:f.nwritten] {
+		f.slots[i].Kind = 0
+		f.runtime[i].written = false
+	}
+	f.nwritten, f.pending = 0, 0
+}
+
+// slot returns machine i's action slot, to be set, noting it as written
+// in this call. Only the slots written are cleared and scanned by the next
+// call, so machines that do nothing cost nothing there.
+func (f *Framework) slot(i int) *TriggerAction {
 	if !f.runtime[i].written {
 		f.runtime[i].written = true
-		f.written = append(f.written, i)
+		f.written[f.nwritten] = i
+		f.nwritten++
 	}
-	if f.slots[i].Kind != 0 {
-		f.pending--
-	}
-	if a.Kind != 0 {
+	s := &f.slots[i]
+	if s.Kind == 0 {
 		f.pending++
 	}
-	f.slots[i] = a
+	return s
 }
 
-// eventMasks returns, for each machine and state, the set of events the
-// state has transitions for.
-func eventMasks(machines []Machine) [][]uint16 {
-	n := 0
-	for i := range machines {
-		n += len(machines[i].States)
+// clearSlot drops machine i's action, if it has one in this call.
+func (f *Framework) clearSlot(i int) {
+	if f.slots[i].Kind != 0 {
+		f.slots[i] = TriggerAction{}
+		f.pending--
 	}
-	all := make([]uint16, n)
-	masks := make([][]uint16, len(machines))
-	for i := range machines {
-		states := machines[i].States
-		masks[i], all = all[:len(states):len(states)], all[len(states):]
-		for s := range states {
-			for e, ts := range states[s].Transitions {
-				if ts != nil {
-					masks[i][s] |= 1 << e
-				}
-			}
-		}
-	}
-	return masks
 }
 
 // machineIndex returns the index named by id, or false if there is no such
 // machine.
 func (f *Framework) machineIndex(id MachineID) (int, bool) {
-	return int(id), id >= 0 && int(id) < len(f.machines)
+	return int(id), id >= 0 && int(id) < len(f.runtime)
 }
 
-// process handles one event reported by the integrator, other than the
-// four that only transition every machine (TriggerEvents does those).
+// process handles one event reported by the integrator, other than those
+// that only transition every machine (TriggerEvents does those).
 func (f *Framework) process(e TriggerEvent) {
 	switch e.Event {
-	case NormalSent:
-		f.normalSent = satAddU64(f.normalSent, 1)
-		for i := range f.runtime {
-			f.runtime[i].normalSent = satAddU64(f.runtime[i].normalSent, 1)
-			f.transition(i, NormalSent)
-		}
-
 	case PaddingSent:
 		f.paddingSent = satAddU64(f.paddingSent, 1)
 		i, ok := f.machineIndex(e.Machine)
@@ -298,20 +347,30 @@ func (f *Framework) process(e TriggerEvent) {
 	}
 }
 
-// transitionAll transitions every machine on e, in machine order.
-func (f *Framework) transitionAll(e Event) {
-	for i := range f.runtime {
-		f.transition(i, e)
-	}
-}
+// eventBit is the bit of event e, which must be below NumEvents, in the
+// event masks of states.
+func eventBit(e Event) uint16 { return 1 << (e % 16) }
 
 // transitionOrUseLimit transitions machine i on an event that reports its
 // own action taking effect (padding sent, blocking begun, timer begun). If
 // the machine stays in its state (and has not ended), the action has been
-// used once more: count it against the state's limit.
+// used once more: that is counted against the state's limit, and when an
+// action with a limit has none left, its pending action is dropped and the
+// machine transitions on LimitReached.
 func (f *Framework) transitionOrUseLimit(i int, e Event) {
-	if !f.transition(i, e) && f.runtime[i].state != StateEnd {
-		f.decrementLimit(i)
+	if f.transition(i, e) {
+		return
+	}
+	rt := &f.runtime[i]
+	if rt.state == StateEnd {
+		return
+	}
+	if rt.limit > 0 {
+		rt.limit--
+	}
+	if rt.limit == 0 && rt.cur.limited {
+		f.clearSlot(i)
+		f.transition(i, LimitReached)
 	}
 }
 
@@ -319,24 +378,36 @@ func (f *Framework) transitionOrUseLimit(i int, e Event) {
 // through a CounterZero, its counters' state) changed. A machine that has
 // ended, or whose state has no transitions for e, draws nothing.
 func (f *Framework) transition(i int, e Event) bool {
-	if f.runtime[i].mask&(1<<e) == 0 {
+	rt := &f.runtime[i]
+	if rt.mask&eventBit(e) == 0 {
 		return false
 	}
-	return f.move(i, e)
+	return f.move(i, rt, e)
 }
 
-// move is transition for a state that has transitions for e.
-func (f *Framework) move(i int, e Event) bool {
-	rt := &f.runtime[i]
-	m := &f.machines[i]
-	next, ok := m.States[rt.state].sampleTransition(e, f.rng)
-	if !ok {
-		return false
+// move is transition for a state that has transitions for e; rt is
+// &f.runtime[i].
+func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
+	var t *progTrans
+	if rt.cur.certain&eventBit(e) != 0 {
+		// One transition, taken whatever the draw; the draw is made all
+		// the same.
+		f.rng.Uint64()
+		t = rt.cur.first(e)
+	} else {
+		r := unitFloat32(f.rng)
+		ts := rt.cur.list(e)
+		k := choose(ts, r)
+		if k == len(ts) {
+			return false // the probabilities sum to less than 1
+		}
+		t = &ts[k]
 	}
+	next := t.state
 	switch next {
 	case StateEnd:
 		// Ending cancels nothing and schedules nothing.
-		rt.state, rt.mask = StateEnd, 0
+		rt.state, rt.mask, rt.cur = StateEnd, 0, nil
 		return true
 	case StateSignal:
 		// The machine stays; the others will get a Signal. A second
@@ -344,28 +415,33 @@ func (f *Framework) move(i int, e Event) bool {
 		if f.signalPending {
 			f.signalExcept = -1
 		} else {
-			f.signalPending = true
+			f.signalPending, f.quiet = true, 0
 			f.signalExcept = i
 		}
 		return false
 	}
 
 	prev := rt.state
+	st := rt.cur
 	if next != prev {
-		rt.state, rt.mask = next, f.masks[i][next]
+		st = t.to
+		rt.state, rt.mask, rt.cur = next, st.mask, st
 		rt.limit = noLimit
-		if a := m.States[next].Action; a != nil {
-			rt.limit = sampleLimit(actionLimit(a), f.rng)
+		if st.limited {
+			rt.limit = st.limit.count(f.rng)
 		}
 	}
 	// The limits are judged before the counters move, and the counters
 	// move before the action is scheduled: a CounterZero transition they
 	// cause may schedule an action of its own, which this one must not
 	// overwrite.
-	below := f.belowLimits(i)
-	allow, countersChanged := f.updateCounters(i)
+	below := st.action.Kind != 0 && f.belowLimits(i, st)
+	allow, countersChanged := true, false
+	if st.counters {
+		allow, countersChanged = f.updateCounters(i, st)
+	}
 	if allow && below {
-		f.schedule(i, next)
+		f.schedule(i, st)
 	}
 	return rt.state != prev || countersChanged
 }
@@ -377,12 +453,13 @@ func (f *Framework) move(i int, e Event) bool {
 // still be scheduled (the machine's action slot is empty after that
 // transition) and whether the transition changed its state. Otherwise it
 // returns true, false.
-func (f *Framework) updateCounters(i int) (allow, changed bool) {
+//
+// st is the machine's current state.
+func (f *Framework) updateCounters(i int, st *progState) (allow, changed bool) {
 	rt := &f.runtime[i]
-	st := &f.machines[i].States[rt.state]
 	oldA, oldB := rt.counterA, rt.counterB
-	zeroedA := f.updateCounter(st.CounterA, &rt.counterA, oldB, &f.zeroedA)
-	zeroedB := f.updateCounter(st.CounterB, &rt.counterB, oldA, &f.zeroedB)
+	zeroedA := f.updateCounter(st.counterA, &rt.counterA, oldB, &f.zeroedA)
+	zeroedB := f.updateCounter(st.counterB, &rt.counterB, oldA, &f.zeroedB)
 	if !zeroedA && !zeroedB {
 		return true, false
 	}
@@ -410,58 +487,36 @@ func (f *Framework) updateCounter(c *Counter, x *uint64, other uint64, once *boo
 	return false
 }
 
-// schedule sets machine i's action slot to the action of state s, sampling
-// its timeout and duration (in that order).
-func (f *Framework) schedule(i int, s uint32) {
-	ta := TriggerAction{Machine: MachineID(i)}
-	switch a := f.machines[i].States[s].Action.(type) {
-	case Cancel:
-		ta.Kind, ta.Timer = ActionCancel, a.Timer
-	case SendPadding:
-		ta.Kind, ta.Bypass, ta.Replace = ActionSendPadding, a.Bypass, a.Replace
-		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
-	case BlockOutgoing:
-		ta.Kind, ta.Bypass, ta.Replace = ActionBlockOutgoing, a.Bypass, a.Replace
-		ta.Timeout = microsToDuration(sampleMicros(a.Timeout, f.rng))
-		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
-	case UpdateTimer:
-		ta.Kind, ta.Replace = ActionUpdateTimer, a.Replace
-		ta.Duration = microsToDuration(sampleMicros(a.Duration, f.rng))
-	default:
-		ta = TriggerAction{}
-	}
-	f.setSlot(i, ta)
-}
-
-// decrementLimit counts one use of machine i's state action. When an action
-// with a limit has none left, its pending action is dropped and the machine
-// transitions on LimitReached.
-func (f *Framework) decrementLimit(i int) {
-	rt := &f.runtime[i]
-	if rt.limit > 0 {
-		rt.limit--
-	}
-	a := f.machines[i].States[rt.state].Action
-	if rt.limit == 0 && actionLimit(a) != nil {
-		f.setSlot(i, TriggerAction{})
-		f.transition(i, LimitReached)
+// schedule sets machine i's action slot to the action of state st, which
+// has one, sampling its timeout and duration (in that order).
+func (f *Framework) schedule(i int, st *progState) {
+	a := f.slot(i)
+	*a = st.action
+	a.Machine = MachineID(i)
+	switch a.Kind {
+	case ActionSendPadding:
+		a.Timeout = microsToDuration(st.timeout.micros(f.rng))
+	case ActionBlockOutgoing:
+		a.Timeout = microsToDuration(st.timeout.micros(f.rng))
+		a.Duration = microsToDuration(st.duration.micros(f.rng))
+	case ActionUpdateTimer:
+		a.Duration = microsToDuration(st.duration.micros(f.rng))
 	}
 }
 
 // belowLimits reports whether machine i may take the action of its current
-// state now: its state limit is not used up and, for padding and blocking,
-// neither the machine's nor the framework's budget forbids it.
-func (f *Framework) belowLimits(i int) bool {
-	rt := &f.runtime[i]
-	switch a := f.machines[i].States[rt.state].Action.(type) {
-	case Cancel:
+// state st now: its state limit is not used up and, for padding and
+// blocking, neither the machine's nor the framework's budget forbids it.
+func (f *Framework) belowLimits(i int, st *progState) bool {
+	switch st.action.Kind {
+	case ActionCancel:
 		return true
-	case UpdateTimer:
-		return rt.limit > 0
-	case SendPadding:
-		return f.belowPaddingLimits(i)
-	case BlockOutgoing:
-		return f.belowBlockingLimits(i, a.Replace)
+	case ActionUpdateTimer:
+		return f.runtime[i].limit > 0
+	case ActionSendPadding:
+		return f.belowPaddingLimits(i, st.machine)
+	case ActionBlockOutgoing:
+		return f.belowBlockingLimits(i, st.machine, st.action.Replace)
 	}
 	return false
 }
@@ -471,13 +526,12 @@ func (f *Framework) belowLimits(i int) bool {
 // machine's and then the framework's padding fraction, if set, must not
 // have been reached. (Before any packet was sent a set fraction allows
 // padding outright, state limit included, as in the reference.)
-func (f *Framework) belowPaddingLimits(i int) bool {
+func (f *Framework) belowPaddingLimits(i int, m *progMachine) bool {
 	rt := &f.runtime[i]
-	m := &f.machines[i]
-	if rt.paddingSent < m.AllowedPaddingPackets {
+	if rt.paddingSent < m.allowedPadding {
 		return rt.limit > 0
 	}
-	if allow, decided := paddingFraction(rt.paddingSent, rt.normalSent, m.MaxPaddingFrac); decided {
+	if allow, decided := paddingFraction(rt.paddingSent, f.normalSent, m.maxPaddingFrac); decided {
 		return allow
 	}
 	if allow, decided := paddingFraction(f.paddingSent, f.normalSent, f.maxPaddingFrac); decided {
@@ -510,9 +564,8 @@ func paddingFraction(padding, normal uint64, frac float64) (allow, decided bool)
 // fractions. Otherwise the machine's and then the framework's blocking
 // fraction, if set, must not have been reached; ongoing blocking counts up
 // to now.
-func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
+func (f *Framework) belowBlockingLimits(i int, m *progMachine, replace bool) bool {
 	rt := &f.runtime[i]
-	m := &f.machines[i]
 	if replace && f.blockingActive {
 		return rt.limit > 0
 	}
@@ -526,7 +579,7 @@ func (f *Framework) belowBlockingLimits(i int, replace bool) bool {
 		return rt.limit > 0
 	}
 	elapsed := since(f.now, f.start)
-	if m.MaxBlockingFrac > 0 && seconds(mine)/seconds(elapsed) >= m.MaxBlockingFrac {
+	if m.maxBlockingFrac > 0 && seconds(mine)/seconds(elapsed) >= m.maxBlockingFrac {
 		return false
 	}
 	if f.maxBlockingFrac > 0 && seconds(all)/seconds(elapsed) >= f.maxBlockingFrac {
@@ -552,6 +605,9 @@ func (f *Framework) deliverSignal() {
 		if except >= 0 {
 			f.transition(except, Signal)
 		}
+	}
+	if !f.signalPending {
+		f.quiet = f.ignored
 	}
 }
 

@@ -59,3 +59,35 @@ func TestTriggerEventsAllocatesNothing(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkloadAllocatesNothing requires BenchmarkWorkload's loop, one event
+// per call, to allocate nothing, for the no-op machine and the deployed
+// machines.
+func TestWorkloadAllocatesNothing(t *testing.T) {
+	noop, err := ParseMachine(noopMachine)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		machines func(testing.TB) []Machine
+	}{
+		{"noop", func(testing.TB) []Machine { return []Machine{*noop} }},
+		{"deployed", deployedMachines},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ms := c.machines(t)
+			f, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pattern := benchPattern(len(ms))
+			now := base
+			if allocs := testing.AllocsPerRun(100, func() {
+				runPattern(f, pattern, now, 10*len(pattern))
+			}); allocs != 0 {
+				t.Errorf("%v allocations per %d calls", allocs, 10*len(pattern))
+			}
+		})
+	}
+}

@@ -3,6 +3,7 @@ package maybenot
 import (
 	"encoding/json"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"testing"
 	"time"
@@ -128,6 +129,46 @@ func BenchmarkTriggerEvents(b *testing.B) {
 	bench("four", ms[:4])
 }
 
+// deployedMachines returns the four machines of
+// ../shared/conformance/deployed.txt, the set a VPN runs in production.
+func deployedMachines(tb testing.TB) []Machine {
+	var ms []Machine
+	for _, line := range conformanceLines(tb, "deployed.txt") {
+		m, err := ParseMachine(string(line))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		ms = append(ms, *m)
+	}
+	return ms
+}
+
+// BenchmarkWorkload is the per-event comparison with the reference, on
+// the machines that matter: the no-op machine and the deployed set. One op
+// is one event in one TriggerEvents call (see runPattern), its clock
+// arithmetic included; clock is that loop without the framework.
+func BenchmarkWorkload(b *testing.B) {
+	noop, err := ParseMachine(noopMachine)
+	if err != nil {
+		b.Fatal(err)
+	}
+	bench := func(name string, ms []Machine) {
+		b.Run(name, func(b *testing.B) {
+			t0 := time.Now()
+			f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
+			if err != nil {
+				b.Fatal(err)
+			}
+			pattern := benchPattern(len(ms))
+			b.ReportAllocs()
+			b.ResetTimer()
+			runPattern(f, pattern, t0, b.N)
+		})
+	}
+	bench("noop", []Machine{*noop})
+	bench("deployed", deployedMachines(b))
+}
+
 // BenchmarkWorkloadClock measures the benchmark loop of
 // BenchmarkTriggerEvents without the framework: advancing a time.Time by
 // 100µs and picking the next event. Subtract it from those figures to get
@@ -137,6 +178,7 @@ func BenchmarkWorkloadClock(b *testing.B) {
 	now := time.Now()
 	sum, j := 0, 0
 	b.ReportAllocs()
+	b.ResetTimer()
 	for range b.N {
 		now = now.Add(100 * time.Microsecond)
 		sum += int(pattern[j : j+1][0].Event)
@@ -167,4 +209,22 @@ func BenchmarkParseMachine(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkNewFramework makes frameworks of the deployed machines while
+// one of them exists, so that their compiled program is shared: the cost
+// of a framework per connection.
+func BenchmarkNewFramework(b *testing.B) {
+	ms := deployedMachines(b)
+	keep, err := NewFramework(ms, 0, 0, time.Now(), splitmix.New(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := NewFramework(ms, 0, 0, time.Now(), splitmix.New(1)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	runtime.KeepAlive(keep)
 }

@@ -575,8 +575,8 @@ func TestFrameworkMachineSampledLimit(t *testing.T) {
 		}
 	}
 	rt := &f.runtime[0]
-	if rt.paddingSent != 4 || rt.normalSent != 1 {
-		t.Fatalf("machine sent %d padding and %d normal packets, want 4 and 1", rt.paddingSent, rt.normalSent)
+	if rt.paddingSent != 4 || f.normalSent != 1 {
+		t.Fatalf("machine sent %d padding and %d normal packets, want 4 and 1", rt.paddingSent, f.normalSent)
 	}
 	if rt.limit != 0 {
 		t.Fatalf("state limit = %d, want 0", rt.limit)

@@ -254,7 +254,8 @@ func fuzzStep(b byte) time.Duration {
 
 // FuzzFramework runs one to three machines decoded from fuzzed bincode on
 // a fuzzed program of events and times, and checks every call with a
-// runChecker.
+// runChecker. It checks first that the machines' compiled transition
+// tables pick what walks down their lists pick (see checkProgram).
 //
 // m1 must decode to a valid machine; m2 is used if it does too (else m1
 // again). The program's first byte picks the machines (bits 0-1: m1; m1,
@@ -294,6 +295,9 @@ func FuzzFramework(f *testing.F) {
 		tenths := func(n byte) float64 { return float64(min(n, 10)) / 10 }
 		c, err := newRunChecker(machines, tenths(fracs&15), tenths(fracs>>4), seed)
 		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkProgram(machines, c.f.prog); err != nil {
 			t.Fatal(err)
 		}
 		if config&4 != 0 {
@@ -503,13 +507,12 @@ func (c *runChecker) call(events []TriggerEvent, now time.Time) error {
 			return fail("machine %d ended, then went to state %d", i, rt.state)
 		case int(rt.state) >= len(c.machines[i].States):
 			return fail("machine %d in state %d of %d", i, rt.state, len(c.machines[i].States))
-		case rt.mask != f.masks[i][rt.state]:
-			return fail("machine %d in state %d with event mask %b, want %b", i, rt.state, rt.mask, f.masks[i][rt.state])
+		case rt.mask != f.prog.machines[i].states[rt.state].mask:
+			return fail("machine %d in state %d with event mask %b, want %b", i, rt.state, rt.mask, f.prog.machines[i].states[rt.state].mask)
 		}
 		allEnded = allEnded && rt.state == StateEnd
-		if rt.normalSent != c.normalSent || rt.paddingSent != c.machinePadding[i] {
-			return fail("machine %d counts %d normal and %d padding packets sent, want %d and %d",
-				i, rt.normalSent, rt.paddingSent, c.normalSent, c.machinePadding[i])
+		if rt.paddingSent != c.machinePadding[i] {
+			return fail("machine %d counts %d padding packets sent, want %d", i, rt.paddingSent, c.machinePadding[i])
 		}
 		if rt.blocked != f.blocked {
 			return fail("machine %d blocked for %v, the framework for %v", i, rt.blocked, f.blocked)

@@ -2,7 +2,6 @@ package maybenot
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"strconv"
 	"strings"
 )
@@ -120,25 +119,6 @@ func (s *State) check(n int, seen map[uint32]struct{}) error {
 		}
 	}
 	return nil
-}
-
-// sampleTransition picks the next state on event e. If the state has no
-// transitions for e it draws nothing and reports false; otherwise it draws
-// one random number and reports false only when no transition was picked.
-func (s *State) sampleTransition(e Event, rng rand.Source) (uint32, bool) {
-	ts := s.Transitions[e]
-	if ts == nil {
-		return 0, false
-	}
-	r := unitFloat32(rng)
-	var sum float32
-	for _, t := range ts {
-		sum += t.Probability
-		if r < sum {
-			return t.State, true
-		}
-	}
-	return 0, false
 }
 
 // restPercent returns the chance, as a percentage, that an event whose

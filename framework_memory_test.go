@@ -1,0 +1,73 @@
+package maybenot
+
+import (
+	"runtime"
+	"testing"
+	"time"
+
+	"github.com/maybenot-go/maybenot/internal/splitmix"
+)
+
+// maxFrameworkBytes bounds the memory of one more Framework of the deployed
+// machines once a framework of them exists (their compiled program is
+// shared), its random source not included.
+const maxFrameworkBytes = 1024
+
+// heapAfter returns the bytes in use on the heap once f has run and the
+// garbage is collected.
+func heapAfter(f func()) uint64 {
+	var before, after runtime.MemStats
+	settleHeap()
+	runtime.ReadMemStats(&before)
+	f()
+	settleHeap()
+	runtime.ReadMemStats(&after)
+	return after.HeapAlloc - before.HeapAlloc
+}
+
+// settleHeap collects the garbage, waits for the cleanups that this lets
+// run (such as the removal of programs no framework uses), and collects
+// what they released.
+func settleHeap() {
+	runtime.GC()
+	time.Sleep(10 * time.Millisecond)
+	runtime.GC()
+}
+
+func TestFrameworkMemory(t *testing.T) {
+	ms := deployedMachines(t)
+	// Compiling allocates little but the program itself.
+	progs := make([]*program, 100)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	for i := range progs {
+		progs[i] = compile(ms)
+	}
+	runtime.ReadMemStats(&after)
+	programBytes := (after.TotalAlloc - before.TotalAlloc) / uint64(len(progs))
+	keyBytes := len(programKey(ms))
+	first, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 1000
+	frameworks := make([]*Framework, n)
+	total := heapAfter(func() {
+		for i := range frameworks {
+			f, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
+			if err != nil {
+				t.Fatal(err)
+			}
+			frameworks[i] = f
+		}
+	})
+	perFramework := total / n
+	t.Logf("the deployed machines: %d bytes per framework, and once for all of them a compiled program of %d bytes and its %d-byte key",
+		perFramework, programBytes, keyBytes)
+	if perFramework > maxFrameworkBytes {
+		t.Errorf("a framework of the deployed machines takes %d bytes, want at most %d", perFramework, maxFrameworkBytes)
+	}
+	runtime.KeepAlive(progs)
+	runtime.KeepAlive(first)
+	runtime.KeepAlive(frameworks)
+}
