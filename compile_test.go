@@ -197,7 +197,7 @@ func TestCompileDropsUnreachableEntries(t *testing.T) {
 func TestCompileFixedDistributions(t *testing.T) {
 	// A distribution whose sampling draws nothing is sampled once, when
 	// compiling; the others are sampled each time.
-	fixedDist, drawn := Dist{Type: Binomial{Trials: 0, Probability: 0.7}, Start: 9598.682}, uniformDist(1, 5)
+	fixedDist, drawn := Dist{Type: Binomial{Trials: 20, Probability: 1}, Start: 9578.682}, uniformDist(1, 5)
 	var s State
 	s.Action = BlockOutgoing{Timeout: fixedDist, Duration: drawn, Limit: &Dist{Type: Uniform{Low: 3, High: 3}}}
 	st := &compile([]Machine{{States: []State{s}}}).machines[0].states[0]
@@ -209,6 +209,12 @@ func TestCompileFixedDistributions(t *testing.T) {
 	}
 	if !st.limited || st.limit.dist != nil || st.limit.fixed != 3 {
 		t.Errorf("limit compiled to %v, %+v; want the fixed value 3", st.limited, st.limit)
+	}
+	// Binomial with no trials still draws once when its probability is
+	// strictly between 0 and 1, as in the reference: not fixed.
+	zeroTrials := Dist{Type: Binomial{Trials: 0, Probability: 0.7}}
+	if pd := compileDist(&zeroTrials, sampleMicros); pd.dist == nil {
+		t.Errorf("Binomial with 0 trials and probability 0.7 compiled to the fixed value %d, want a distribution", pd.fixed)
 	}
 }
 
