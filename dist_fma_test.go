@@ -3,22 +3,25 @@ package maybenot
 import (
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 )
 
-// TestNoFusedMultiplyAdd cross-compiles the sampling code for every GOARCH
-// on which the Go compiler fuses a multiplication and an addition into one
-// instruction, and fails if dist.go or internal/libm contains such an
-// instruction: it rounds once where the reference rounds twice, so sampling
-// there would no longer match the reference bit for bit. It needs the go
+// TestNoFusedMultiplyAdd cross-compiles the package and internal/libm for
+// every GOARCH on which the Go compiler fuses a multiplication and an
+// addition into one instruction, and fails if either contains such an
+// instruction: it rounds once where the reference rounds twice, so
+// sampling (dist.go, internal/libm), the rate limiter's estimate
+// (ratelimit.go) or any other arithmetic there would no longer match the
+// reference bit for bit. It needs the go
 // command and compiles the standard library for those targets once (tens
 // of seconds), so it runs only when MAYBENOT_FMA_CHECK is set.
 func TestNoFusedMultiplyAdd(t *testing.T) {
 	if os.Getenv("MAYBENOT_FMA_CHECK") == "" {
-		t.Skip("set MAYBENOT_FMA_CHECK=1 to look for fused multiply-adds in the sampling code of every GOARCH")
+		t.Skip("set MAYBENOT_FMA_CHECK=1 to look for fused multiply-adds in the package and internal/libm on every GOARCH")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -28,6 +31,22 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 	// "	0x04c0 01216 (/path/dist.go:705)	FMSUBD	F4, F1, F3, F5".
 	line := regexp.MustCompile(`\((.+?\.go):(\d+)\)\s+(\S+)`)
 	fused := regexp.MustCompile(`^[VW]?FN?M(ADD|SUB)`)
+	wd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	// own reports whether a file of the listing is the package's or
+	// internal/libm's, named by its directory or, with -trimpath, by the
+	// import path.
+	own := func(file string) bool {
+		dir := path.Dir(filepath.ToSlash(file))
+		for _, root := range []string{filepath.ToSlash(wd), "github.com/maybenot-go/maybenot"} {
+			if dir == root || dir == root+"/internal/libm" {
+				return true
+			}
+		}
+		return false
+	}
 	targets := []struct{ goarch, goamd64 string }{
 		{"arm64", ""}, {"ppc64le", ""}, {"s390x", ""}, {"riscv64", ""}, {"loong64", ""}, {"amd64", "v3"},
 	}
@@ -39,22 +58,25 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 		if err != nil {
 			t.Fatalf("GOARCH=%s: %v\n%s", tt.goarch, err, out)
 		}
-		instructions := 0
+		instructions, rateLimiter := 0, 0
 		for _, l := range strings.Split(string(out), "\n") {
 			m := line.FindStringSubmatch(l)
 			if m == nil {
 				continue
 			}
-			if file := filepath.ToSlash(m[1]); !strings.HasSuffix(file, "/dist.go") && !strings.Contains(file, "/internal/libm/") {
+			if !own(m[1]) {
 				continue
 			}
 			instructions++
+			if path.Base(filepath.ToSlash(m[1])) == "ratelimit.go" {
+				rateLimiter++
+			}
 			if fused.MatchString(m[3]) {
 				t.Errorf("GOARCH=%s GOAMD64=%s: %s at %s:%s", tt.goarch, tt.goamd64, m[3], m[1], m[2])
 			}
 		}
-		if instructions == 0 {
-			t.Errorf("GOARCH=%s: no instructions of the sampling code in the listing", tt.goarch)
+		if instructions == 0 || rateLimiter == 0 {
+			t.Errorf("GOARCH=%s: %d instructions of the package in the listing, %d of ratelimit.go", tt.goarch, instructions, rateLimiter)
 		}
 	}
 }

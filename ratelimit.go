@@ -52,7 +52,11 @@ func (r *RateLimitedFramework) TriggerEvents(events []TriggerEvent,
 	actions := r.f.TriggerEvents(events, now)
 	delta := since(now, r.tick)
 	if delta < time.Second {
-		rate := r.prev*seconds(time.Second-delta) + r.current
+		// The conversion keeps the product from being fused with the
+		// sum into one multiply-add, which rounds once where the
+		// reference rounds twice: the comparison with the cap must see
+		// the reference's rate, bit for bit.
+		rate := float64(r.prev*seconds(time.Second-delta)) + r.current
 		if rate >= maxActionsPerSecond {
 			actions = actions[:0]
 		}
