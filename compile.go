@@ -17,6 +17,12 @@ type program struct {
 	machines []progMachine
 	// events has bit e set when some state has transitions for event e.
 	events uint16
+	// quiet[e] says whether event e, alone in a call with no signal
+	// pending, changes nothing but the framework's time: an event that
+	// only transitions every machine (but NormalSent, which is counted)
+	// and no state has transitions for, one of the framework's own
+	// events, which a caller's call ignores, or an unknown one.
+	quiet [256]bool
 }
 
 // progMachine is one compiled machine.
@@ -160,6 +166,10 @@ func compile(machines []Machine) *program {
 			trans = compileState(&pm.states[s], &m.States[s], pm.states, trans)
 			p.events |= pm.states[s].mask
 		}
+	}
+	quiet := everyMachine&^(1<<NormalSent)&^p.events | callerIgnored
+	for e := range p.quiet {
+		p.quiet[e] = e >= NumEvents || quiet>>e&1 != 0
 	}
 	return p
 }
