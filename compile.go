@@ -76,9 +76,33 @@ type progTrans struct {
 
 // progDist is a distribution to sample or, if sampling it takes no random
 // number (Uniform with Low == High, say), the one value it always gives.
+// The types the deployed machines sample, Uniform, Normal and Weibull,
+// are sampled from parameters prepared once, with the same draws and
+// results as Dist.Sample; the others through Dist.Sample.
 type progDist struct {
 	dist  *Dist  // nil: fixed holds the value
 	fixed uint64 // the value in microseconds or, for a limit, as a count
+	kind  distKind
+	// a and b are the prepared parameters: Uniform's Low and High-Low,
+	// Normal's Mean and Stdev, Weibull's Scale and 1/Shape; start and
+	// top are the Dist's Start and Max.
+	a, b, start, top float64
+}
+
+// sample samples d, which is not fixed, as Dist.Sample does.
+func (d *progDist) sample(rng rand.Source) float64 {
+	var x float64
+	switch d.kind {
+	case kindUniform:
+		x = uniformDraw(d.a, d.b, rng)
+	case kindNormal:
+		x = normalDraw(d.a, d.b, rng)
+	case kindWeibull:
+		x = weibullDraw(d.a, d.b, rng)
+	default:
+		return d.dist.Sample(rng)
+	}
+	return finish(x, d.start, d.top)
 }
 
 // micros samples d as a timeout or duration (see sampleMicros).
@@ -86,7 +110,7 @@ func (d *progDist) micros(rng rand.Source) uint64 {
 	if d.dist == nil {
 		return d.fixed
 	}
-	return sampleMicros(*d.dist, rng)
+	return roundMicros(d.sample(rng))
 }
 
 // count samples d as a state limit (see sampleLimit).
@@ -94,7 +118,7 @@ func (d *progDist) count(rng rand.Source) uint64 {
 	if d.dist == nil {
 		return d.fixed
 	}
-	return sampleLimit(d.dist, rng)
+	return roundLimit(d.sample(rng))
 }
 
 // list returns the compiled transition list of the state for event e,
@@ -243,7 +267,24 @@ func compileDist(d *Dist, sample func(Dist, rand.Source) uint64) progDist {
 		return progDist{fixed: v}
 	}
 	c := *d
-	return progDist{dist: &c}
+	pd := progDist{dist: &c, kind: numDistKinds, start: d.Start, top: d.Max}
+	// Parameters Dist.Sample would reject go the long way, which gives
+	// what it gives for them.
+	switch t := d.Type.(type) {
+	case Uniform:
+		if t.Low != t.High {
+			pd.kind, pd.a, pd.b = kindUniform, t.Low, t.High-t.Low
+		}
+	case Normal:
+		if finite(t.Stdev) {
+			pd.kind, pd.a, pd.b = kindNormal, t.Mean, t.Stdev
+		}
+	case Weibull:
+		if t.Scale > 0 && t.Shape > 0 {
+			pd.kind, pd.a, pd.b = kindWeibull, t.Scale, 1/t.Shape
+		}
+	}
+	return pd
 }
 
 // probeSource is a random source that notes whether it was used.

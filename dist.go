@@ -289,13 +289,22 @@ func (d Dist) Sample(rng rand.Source) float64 {
 	if rng == nil {
 		rng = globalSource{}
 	}
-	s := d.draw(rng) + d.Start
-	if !finite(s) {
+	return finish(d.draw(rng), d.Start, d.Max)
+}
+
+// finish makes a sample of a raw draw x of a Dist with the given Start and
+// Max (top): x+start, or 0 if that is not finite, clamped below at 0 (-0
+// too) and, if top > 0, above at top.
+func finish(x, start, top float64) float64 {
+	r := x + start
+	if !finite(r) {
 		return 0
 	}
-	r := max(0, s)
-	if d.Max > 0 {
-		r = min(r, d.Max)
+	if !(r > 0) {
+		r = 0
+	}
+	if top > 0 && r > top {
+		r = top
 	}
 	return r
 }
@@ -496,7 +505,13 @@ func (u Uniform) sample(rng rand.Source) float64 {
 	if u.Low == u.High {
 		return u.Low
 	}
-	return float64(unitFloat64(rng)*(u.High-u.Low)) + u.Low
+	return uniformDraw(u.Low, u.High-u.Low, rng)
+}
+
+// uniformDraw is Uniform{low, low+width}'s draw when low < low+width:
+// low plus one unitFloat64 times the width.
+func uniformDraw(low, width float64, rng rand.Source) float64 {
+	return float64(unitFloat64(rng)*width) + low
 }
 
 // sample is Mean + Stdev·Z for a standard normal Z. A Stdev that is not
@@ -505,7 +520,12 @@ func (n Normal) sample(rng rand.Source) float64 {
 	if !finite(n.Stdev) {
 		return math.NaN()
 	}
-	return float64(n.Stdev*standardNormal(rng)) + n.Mean
+	return normalDraw(n.Mean, n.Stdev, rng)
+}
+
+// normalDraw is Normal{mean, stdev}'s draw for a finite stdev.
+func normalDraw(mean, stdev float64, rng rand.Source) float64 {
+	return float64(stdev*standardNormal(rng)) + mean
 }
 
 // sample uses the representation of Ghorbanzadeh, Jaupi and Durand (2014)
@@ -579,6 +599,11 @@ func (b Binomial) sample(rng rand.Source) float64 {
 		return float64(b.Trials)
 	case b.Trials > maxBinomialTrials:
 		return math.NaN()
+	case b.Trials == 0:
+		// Inversion stops at 0 at once: its chance is q^0 = 1,
+		// which every StandardUniform draw is below.
+		rng.Uint64()
+		return 0
 	}
 	flipped := p > 0.5
 	if flipped {
@@ -928,7 +953,13 @@ func (w Weibull) sample(rng rand.Source) float64 {
 	if !(w.Scale > 0) || !(w.Shape > 0) {
 		return math.NaN()
 	}
-	return w.Scale * libm.Pow(-libm.Log(openClosed01(rng)), 1/w.Shape)
+	return weibullDraw(w.Scale, 1/w.Shape, rng)
+}
+
+// weibullDraw is Weibull{scale, 1/invShape}'s draw for a scale and shape
+// > 0.
+func weibullDraw(scale, invShape float64, rng rand.Source) float64 {
+	return scale * libm.Pow(-libm.Log(openClosed01(rng)), invShape)
 }
 
 // sample is rand_distr's Gamma::new(Shape, Scale) (the reference passes
@@ -1145,6 +1176,12 @@ func sampleMicros(d Dist, rng rand.Source) uint64 {
 	return roundMicros(d.Sample(rng))
 }
 
+// roundLimit turns a sampled value into a state limit: rounded half away
+// from zero, saturating at 2^64-1 (no cap).
+func roundLimit(x float64) uint64 {
+	return saturatingUint64(math.Round(x))
+}
+
 // noLimit is the state limit of an action without a limit distribution.
 const noLimit = math.MaxUint64
 
@@ -1155,5 +1192,5 @@ func sampleLimit(d *Dist, rng rand.Source) uint64 {
 	if d == nil {
 		return noLimit
 	}
-	return saturatingUint64(math.Round(d.Sample(rng)))
+	return roundLimit(d.Sample(rng))
 }
