@@ -51,6 +51,9 @@ func (r *RateLimitedFramework) TriggerEvents(events []TriggerEvent,
 	maxActionsPerSecond float64, now time.Time) []TriggerAction {
 	actions := r.f.TriggerEvents(events, now)
 	delta := since(now, r.tick)
+	if delta < time.Second && len(actions) == 0 {
+		return actions // nothing to drop, nothing to count
+	}
 	if delta < time.Second {
 		// The conversion keeps the product from being fused with the
 		// sum into one multiply-add, which rounds once where the
