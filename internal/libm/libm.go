@@ -162,22 +162,23 @@ func Log(x float64) float64 {
 	bits := math.Float64bits(x)
 	h := uint32(bits >> 32)
 	k := 0
-	switch {
-	case h < 0x00100000 || h>>31 != 0: // subnormal, zero or negative
+	// One test passes x positive, normal, finite and not 1.
+	if h-0x00100000 >= 0x7ff00000-0x00100000 || bits == 0x3ff0000000000000 {
 		switch {
+		case h >= 0x7ff00000 && h>>31 == 0: // +Inf or NaN
+			return x
+		case bits == 0x3ff0000000000000: // 1
+			return 0
 		case bits<<1 == 0:
 			return math.Inf(-1)
 		case h>>31 != 0:
 			return math.NaN()
 		}
+		// Subnormal.
 		k -= 54
 		x *= 0x1p54
 		bits = math.Float64bits(x)
 		h = uint32(bits >> 32)
-	case h >= 0x7ff00000: // +Inf or NaN
-		return x
-	case h == 0x3ff00000 && bits<<32 == 0:
-		return 0
 	}
 
 	// Write x = 2^k (1+f) with 1+f in [sqrt(2)/2, sqrt(2)).
@@ -243,99 +244,108 @@ func Pow(x, y float64) float64 {
 	ix := hx & 0x7fffffff
 	iy := hy & 0x7fffffff
 
-	switch {
-	case uint32(iy)|ly == 0: // y = ±0
-		return 1
-	case hx == 0x3ff00000 && lx == 0: // x = 1
-		return 1
-	case ix > 0x7ff00000 || ix == 0x7ff00000 && lx != 0 ||
-		iy > 0x7ff00000 || iy == 0x7ff00000 && ly != 0: // a NaN
-		return x + y
-	}
-
-	// For x < 0: yIsInt is 0 if y is not a whole number, 1 if it is odd,
-	// 2 if it is even.
-	yIsInt := int32(0)
-	if hx < 0 {
+	// The special cases leave to the general method |x| as ax = 2^n
+	// times the float64 whose high word is ix, the sign s of the result,
+	// and, when they have computed it (near), log2|x| = t1 + t2.
+	ax, n, s := x, int32(0), 1.0
+	var t1, t2 float64
+	near := false
+	// The samplers' case, x positive, normal, finite and not 1 and y
+	// finite, non-zero, at most 2^31 in magnitude and none of ±1, 2 and
+	// 0.5, is none of the special cases: one test skips them all.
+	if !(uint32(hx)-0x00100000 < 0x7ff00000-0x00100000 && (hx != 0x3ff00000 || lx != 0) &&
+		iy <= 0x41e00000 && uint32(iy)|ly != 0 &&
+		(ly != 0 || iy != 0x3ff00000 && hy != 0x40000000 && hy != 0x3fe00000)) {
 		switch {
-		case iy >= 0x43400000: // |y| >= 2^53: even
-			yIsInt = 2
-		case iy >= 0x3ff00000: // |y| >= 1
-			e := uint32(iy>>20) - 0x3ff // the exponent
-			if e > 20 {
-				j := int32(ly >> (52 - e))
-				if uint32(j<<(52-e)) == ly {
-					yIsInt = 2 - j&1
-				}
-			} else if ly == 0 {
-				j := iy >> (20 - e)
-				if j<<(20-e) == iy {
-					yIsInt = 2 - j&1
-				}
-			}
+		case uint32(iy)|ly == 0: // y = ±0
+			return 1
+		case hx == 0x3ff00000 && lx == 0: // x = 1
+			return 1
+		case ix > 0x7ff00000 || ix == 0x7ff00000 && lx != 0 ||
+			iy > 0x7ff00000 || iy == 0x7ff00000 && ly != 0: // a NaN
+			return x + y
 		}
-	}
 
-	if ly == 0 {
-		switch {
-		case iy == 0x7ff00000: // y = ±Inf
-			switch {
-			case (ix-0x3ff00000)|int32(lx) == 0: // |x| = 1
-				return 1
-			case ix >= 0x3ff00000: // |x| > 1
-				if hy >= 0 {
-					return y
-				}
-				return 0
-			default: // |x| < 1
-				if hy >= 0 {
-					return 0
-				}
-				return -y
-			}
-		case iy == 0x3ff00000: // y = ±1
-			if hy >= 0 {
-				return x
-			}
-			return 1 / x
-		case hy == 0x40000000: // y = 2
-			return x * x
-		case hy == 0x3fe00000 && hx >= 0: // y = 0.5, x >= +0
-			return math.Sqrt(x)
-		}
-	}
-
-	ax := math.Abs(x)
-	if lx == 0 && (ix == 0x7ff00000 || ix == 0 || ix == 0x3ff00000) { // x = ±0, ±Inf, ±1
-		z := ax
-		if hy < 0 {
-			z = 1 / z
-		}
+		// For x < 0: yIsInt is 0 if y is not a whole number, 1 if it is
+		// odd, 2 if it is even.
+		yIsInt := int32(0)
 		if hx < 0 {
 			switch {
-			case (ix-0x3ff00000)|yIsInt == 0: // (-1)^non-integer
-				return math.NaN()
-			case yIsInt == 1:
-				z = -z
+			case iy >= 0x43400000: // |y| >= 2^53: even
+				yIsInt = 2
+			case iy >= 0x3ff00000: // |y| >= 1
+				e := uint32(iy>>20) - 0x3ff // the exponent
+				if e > 20 {
+					j := int32(ly >> (52 - e))
+					if uint32(j<<(52-e)) == ly {
+						yIsInt = 2 - j&1
+					}
+				} else if ly == 0 {
+					j := iy >> (20 - e)
+					if j<<(20-e) == iy {
+						yIsInt = 2 - j&1
+					}
+				}
 			}
 		}
-		return z
-	}
 
-	s := 1.0 // the sign of the result
-	if hx < 0 {
-		switch yIsInt {
-		case 0:
-			return math.NaN()
-		case 1:
-			s = -1
+		if ly == 0 {
+			switch {
+			case iy == 0x7ff00000: // y = ±Inf
+				switch {
+				case (ix-0x3ff00000)|int32(lx) == 0: // |x| = 1
+					return 1
+				case ix >= 0x3ff00000: // |x| > 1
+					if hy >= 0 {
+						return y
+					}
+					return 0
+				default: // |x| < 1
+					if hy >= 0 {
+						return 0
+					}
+					return -y
+				}
+			case iy == 0x3ff00000: // y = ±1
+				if hy >= 0 {
+					return x
+				}
+				return 1 / x
+			case hy == 0x40000000: // y = 2
+				return x * x
+			case hy == 0x3fe00000 && hx >= 0: // y = 0.5, x >= +0
+				return math.Sqrt(x)
+			}
 		}
-	}
 
-	// log2|x| = t1 + t2.
-	var t1, t2 float64
-	if iy > 0x41e00000 { // |y| > 2^31
-		if iy > 0x43f00000 { // |y| > 2^64: overflows or underflows
+		ax = math.Abs(x)
+		if lx == 0 && (ix == 0x7ff00000 || ix == 0 || ix == 0x3ff00000) { // x = ±0, ±Inf, ±1
+			z := ax
+			if hy < 0 {
+				z = 1 / z
+			}
+			if hx < 0 {
+				switch {
+				case (ix-0x3ff00000)|yIsInt == 0: // (-1)^non-integer
+					return math.NaN()
+				case yIsInt == 1:
+					z = -z
+				}
+			}
+			return z
+		}
+
+		if hx < 0 {
+			switch yIsInt {
+			case 0:
+				return math.NaN()
+			case 1:
+				s = -1
+			}
+		}
+
+		switch {
+		case iy > 0x43f00000: // |y| > 2^64: overflows or underflows
 			if ix <= 0x3fefffff {
 				if hy < 0 {
 					return math.Inf(1)
@@ -346,40 +356,43 @@ func Pow(x, y float64) float64 {
 				return math.Inf(1)
 			}
 			return 0
-		}
-		// Unless x is within 2^-20 of 1 the result overflows or
-		// underflows.
-		if ix < 0x3fefffff {
-			if hy < 0 {
-				return s * huge * huge
+		case iy > 0x41e00000: // |y| > 2^31
+			// Unless x is within 2^-20 of 1 the result overflows or
+			// underflows.
+			if ix < 0x3fefffff {
+				if hy < 0 {
+					return s * huge * huge
+				}
+				return s * tiny * tiny
 			}
-			return s * tiny * tiny
-		}
-		if ix > 0x3ff00000 {
-			if hy > 0 {
-				return s * huge * huge
+			if ix > 0x3ff00000 {
+				if hy > 0 {
+					return s * huge * huge
+				}
+				return s * tiny * tiny
 			}
-			return s * tiny * tiny
-		}
-		// ln x = t - t^2/2 + t^3/3 - t^4/4 for t = x-1, which has at
-		// least 20 trailing zero bits.
-		t := ax - 1
-		w := float64(t*t) * (0.5 - float64(t*(0.3333333333333333333333-float64(t*0.25))))
-		u := float64(ivln2H * t)
-		v := float64(t*ivln2L) - float64(w*ivln2)
-		t1 = withLo(u+v, 0)
-		t2 = v - (t1 - u)
-	} else {
-		n := int32(0)
-		if ix < 0x00100000 { // subnormal x
+			// ln x = t - t^2/2 + t^3/3 - t^4/4 for t = x-1, which has
+			// at least 20 trailing zero bits.
+			t := ax - 1
+			w := float64(t*t) * (0.5 - float64(t*(0.3333333333333333333333-float64(t*0.25))))
+			u := float64(ivln2H * t)
+			v := float64(t*ivln2L) - float64(w*ivln2)
+			t1 = withLo(u+v, 0)
+			t2 = v - (t1 - u)
+			near = true
+		case ix < 0x00100000: // subnormal x
 			ax *= two53
 			n -= 53
 			ix = int32(hi(ax))
 		}
+	}
+
+	// log2|x| = t1 + t2.
+	if !near {
 		n += ix>>20 - 0x3ff
 		j := ix & 0x000fffff
 		// Scale ax into [1, 2) and pick the reference point 1 or 1.5
-		// (k = 0 or 1) nearer to it; above sqrt(3) use 1 of the next
+		// (k = 0 or 1) nearer to it; from sqrt(3) up use 1 of the next
 		// binade instead.
 		// bp is the reference point, dpH + dpL = log2(bp).
 		ix = j | 0x3ff00000
@@ -448,7 +461,7 @@ func Pow(x, y float64) float64 {
 	// (when |z| > 0.5).
 	i = j & 0x7fffffff
 	k := i>>20 - 0x3ff
-	n := int32(0)
+	n = 0
 	if i > 0x3fe00000 {
 		n = j + 0x00100000>>(k+1)
 		k = (n&0x7fffffff)>>20 - 0x3ff // the exponent of n
