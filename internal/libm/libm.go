@@ -245,8 +245,9 @@ func Pow(x, y float64) float64 {
 	iy := hy & 0x7fffffff
 
 	// The special cases leave to the general method |x| as ax = 2^n
-	// times the float64 whose high word is ix, the sign s of the result,
-	// and, when they have computed it (near), log2|x| = t1 + t2.
+	// times the float64 whose high word is ix, the sign s of the result
+	// and, when x is near 1 and |y| > 2^31 (near), log2|x| = t1 + t2,
+	// which they compute then by a series.
 	ax, n, s := x, int32(0), 1.0
 	var t1, t2 float64
 	near := false
