@@ -1,6 +1,10 @@
 package maybenot
 
-import "time"
+import (
+	"time"
+
+	"github.com/maybenot-go/maybenot/internal/ratewindow"
+)
 
 // RateLimitedFramework wraps a Framework and caps how many actions per
 // second it hands out, guarding an integrator against machines (or
@@ -50,27 +54,9 @@ func (r *RateLimitedFramework) Framework() *Framework { return r.f }
 func (r *RateLimitedFramework) TriggerEvents(events []TriggerEvent,
 	maxActionsPerSecond float64, now time.Time) []TriggerAction {
 	actions := r.f.TriggerEvents(events, now)
-	delta := since(now, r.tick)
-	if delta < time.Second && len(actions) == 0 {
-		return actions // nothing to drop, nothing to count
-	}
-	if delta < time.Second {
-		// The conversion keeps the product from being fused with the
-		// sum into one multiply-add, which rounds once where the
-		// reference rounds twice: the comparison with the cap must see
-		// the reference's rate, bit for bit.
-		rate := float64(r.prev*seconds(time.Second-delta)) + r.current
-		if rate >= maxActionsPerSecond {
-			actions = actions[:0]
-		}
-	} else {
-		r.prev = 0
-		if delta < 2*time.Second {
-			r.prev = r.current
-		}
+	n, restart := ratewindow.Admit(&r.prev, &r.current, len(actions), since(now, r.tick), maxActionsPerSecond)
+	if restart {
 		r.tick = now
-		r.current = 0
 	}
-	r.current += float64(len(actions))
-	return actions
+	return actions[:n]
 }
