@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/maybenot-go/maybenot"
+	"github.com/maybenot-go/maybenot/internal/ratewindow"
 	"github.com/maybenot-go/maybenot/internal/rules"
 )
 
@@ -125,14 +126,19 @@ type Defense struct {
 	// last is the latest time used: time never goes back, though callers
 	// read the clock before they take d.mu.
 	last int64
-	// The framework's time is frameBase, the real time at New, plus the
-	// Defense's: only differences of times matter to it, and times with a
-	// monotonic reading are the cheapest to subtract.
-	frameBase time.Time
 
-	fw         *maybenot.Framework
-	rl         *maybenot.RateLimitedFramework // nil without a rate limit
-	maxActions float64
+	// fw runs the machines. Its time is the Defense's, as a time.Time that
+	// many nanoseconds after the Unix epoch (see timeOf): only differences
+	// of times matter to it.
+	fw *maybenot.Framework
+	// With capped set, the actions are capped at maxActions per second
+	// as a maybenot.RateLimitedFramework caps them (see ratewindow):
+	// prev and current count the actions let out in the previous and the
+	// current window, which began at tick.
+	capped        bool
+	maxActions    float64
+	prev, current float64
+	tick          int64
 
 	sendPadding     func(Padding)
 	blockingChanged func(bool)
@@ -248,16 +254,15 @@ func New(cfg Config) (*Defense, error) {
 		sendPadding:     cfg.SendPadding,
 		blockingChanged: cfg.BlockingChanged,
 	}
-	d.frameBase = time.Now()
 	switch c := d.clock.(type) {
 	case nil:
-		d.real, d.base = true, d.frameBase
+		d.real, d.base = true, time.Now()
 	case *VirtualClock:
 		d.virtual, d.virtualStart = c, c.elapsed()
 	default:
 		d.base = c.Now()
 	}
-	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, d.frameBase, cfg.Rand)
+	fw, err := maybenot.NewFramework(cfg.Machines, cfg.MaxPaddingFrac, cfg.MaxBlockingFrac, d.timeOf(0), cfg.Rand)
 	if err != nil {
 		return nil, fmt.Errorf("defense: %w", err)
 	}
@@ -289,9 +294,7 @@ func New(cfg Config) (*Defense, error) {
 	if d.maxActions == 0 {
 		d.maxActions = DefaultMaxActionsPerSecond
 	}
-	if !math.IsInf(d.maxActions, 1) {
-		d.rl = maybenot.NewRateLimitedFramework(fw)
-	}
+	d.capped = !math.IsInf(d.maxActions, 1)
 	return d, nil
 }
 
@@ -401,9 +404,12 @@ func (d *Defense) at(t int64) int64 {
 	return d.last
 }
 
-// timeOf returns time now as the framework's time.Time.
+// timeOf returns time now as the framework's time.Time. Such a time, with
+// no monotonic reading, is cheaper to make than one that has one (which
+// would be cheaper to subtract, but the framework subtracts times only to
+// account for blocking).
 func (d *Defense) timeOf(now int64) time.Time {
-	return d.frameBase.Add(time.Duration(now))
+	return time.Unix(0, now)
 }
 
 // report triggers event e, reported by the integrator, now.
@@ -447,11 +453,13 @@ func (d *Defense) run(now int64) {
 		events := d.events
 		d.events = d.spare[:0]
 		t := d.timeOf(now)
-		var actions []maybenot.TriggerAction
-		if d.rl != nil {
-			actions = d.rl.TriggerEvents(events, d.maxActions, t)
-		} else {
-			actions = d.fw.TriggerEvents(events, t)
+		actions := d.fw.TriggerEvents(events, t)
+		if d.capped {
+			n, restart := ratewindow.Admit(&d.prev, &d.current, len(actions), time.Duration(now-d.tick), d.maxActions)
+			if restart {
+				d.tick = now
+			}
+			actions = actions[:n]
 		}
 		if d.observe != nil {
 			d.observe(t, events, actions)

@@ -619,8 +619,8 @@ func TestDefaultActionCap(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if d.maxActions != tt.want || (d.rl != nil) != tt.capped {
-			t.Errorf("MaxActionsPerSecond %v: cap %v (rate limiter %v), want %v (%v)", tt.rate, d.maxActions, d.rl != nil, tt.want, tt.capped)
+		if d.maxActions != tt.want || d.capped != tt.capped {
+			t.Errorf("MaxActionsPerSecond %v: cap %v (rate limiter %v), want %v (%v)", tt.rate, d.maxActions, d.capped, tt.want, tt.capped)
 		}
 		d.Close()
 	}
