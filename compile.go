@@ -17,12 +17,14 @@ type program struct {
 	machines []progMachine
 	// events has bit e set when some state has transitions for event e.
 	events uint16
-	// quiet[e] says whether event e, alone in a call with no signal
-	// pending, changes nothing but the framework's time: an event that
-	// only transitions every machine (but NormalSent, which is counted)
-	// and no state has transitions for, one of the framework's own
-	// events, which a caller's call ignores, or an unknown one.
-	quiet [256]bool
+	// quiet has bit e%16 set for the events e that, alone in a call with
+	// no signal pending, change nothing but the framework's time: the
+	// events that only transition every machine, but NormalSent (which
+	// is counted), that no state has transitions for, and those that a
+	// caller's call ignores (the framework's own and unknown ones; an
+	// unknown event whose value modulo 16 is that of a known one is
+	// ignored like it or goes the long way, to the same effect).
+	quiet uint16
 }
 
 // progMachine is one compiled machine.
@@ -76,33 +78,39 @@ type progTrans struct {
 
 // progDist is a distribution to sample or, if sampling it takes no random
 // number (Uniform with Low == High, say), the one value it always gives.
-// The types the deployed machines sample, Uniform, Normal and Weibull,
-// are sampled from parameters prepared once, with the same draws and
-// results as Dist.Sample; the others through Dist.Sample.
 type progDist struct {
-	dist  *Dist  // nil: fixed holds the value
-	fixed uint64 // the value in microseconds or, for a limit, as a count
-	kind  distKind
-	// a and b are the prepared parameters: Uniform's Low and High-Low,
-	// Normal's Mean and Stdev, Weibull's Scale and 1/Shape; start and
-	// top are the Dist's Start and Max.
-	a, b, start, top float64
+	dist  *sampledDist // nil: fixed holds the value
+	fixed uint64       // the value in microseconds or, for a limit, as a count
+}
+
+// sampledDist is a distribution that draws. The types the deployed
+// machines sample, Uniform, Normal and Weibull, are sampled from
+// parameters prepared once (kind is theirs), with the same draws and
+// results as Dist.Sample; the others (kind numDistKinds) through
+// Dist.Sample.
+type sampledDist struct {
+	d    Dist
+	kind distKind
+	// a and b are Uniform's Low and High-Low, Normal's Mean and Stdev,
+	// Weibull's Scale and 1/Shape.
+	a, b float64
 }
 
 // sample samples d, which is not fixed, as Dist.Sample does.
 func (d *progDist) sample(rng rand.Source) float64 {
+	s := d.dist
 	var x float64
-	switch d.kind {
+	switch s.kind {
 	case kindUniform:
-		x = uniformDraw(d.a, d.b, rng)
+		x = uniformDraw(s.a, s.b, rng)
 	case kindNormal:
-		x = normalDraw(d.a, d.b, rng)
+		x = normalDraw(s.a, s.b, rng)
 	case kindWeibull:
-		x = weibullDraw(d.a, d.b, rng)
+		x = weibullDraw(s.a, s.b, rng)
 	default:
-		return d.dist.Sample(rng)
+		return s.d.Sample(rng)
 	}
-	return finish(x, d.start, d.top)
+	return finish(x, s.d.Start, s.d.Max)
 }
 
 // micros samples d as a timeout or duration (see sampleMicros).
@@ -191,10 +199,7 @@ func compile(machines []Machine) *program {
 			p.events |= pm.states[s].mask
 		}
 	}
-	quiet := everyMachine&^(1<<NormalSent)&^p.events | callerIgnored
-	for e := range p.quiet {
-		p.quiet[e] = e >= NumEvents || quiet>>e&1 != 0
-	}
+	p.quiet = everyMachine&^(1<<NormalSent)&^p.events | callerIgnored
 	return p
 }
 
@@ -266,25 +271,24 @@ func compileDist(d *Dist, sample func(Dist, rand.Source) uint64) progDist {
 	if !probe.used {
 		return progDist{fixed: v}
 	}
-	c := *d
-	pd := progDist{dist: &c, kind: numDistKinds, start: d.Start, top: d.Max}
+	s := &sampledDist{d: *d, kind: numDistKinds}
 	// Parameters Dist.Sample would reject go the long way, which gives
 	// what it gives for them.
 	switch t := d.Type.(type) {
 	case Uniform:
 		if t.Low != t.High {
-			pd.kind, pd.a, pd.b = kindUniform, t.Low, t.High-t.Low
+			s.kind, s.a, s.b = kindUniform, t.Low, t.High-t.Low
 		}
 	case Normal:
 		if finite(t.Stdev) {
-			pd.kind, pd.a, pd.b = kindNormal, t.Mean, t.Stdev
+			s.kind, s.a, s.b = kindNormal, t.Mean, t.Stdev
 		}
 	case Weibull:
 		if t.Scale > 0 && t.Shape > 0 {
-			pd.kind, pd.a, pd.b = kindWeibull, t.Scale, 1/t.Shape
+			s.kind, s.a, s.b = kindWeibull, t.Scale, 1/t.Shape
 		}
 	}
-	return pd
+	return progDist{dist: s}
 }
 
 // probeSource is a random source that notes whether it was used.

@@ -26,11 +26,10 @@ type Framework struct {
 	rng     rand.Source
 	runtime []machineRuntime
 	// events holds the events that some state of some machine has
-	// transitions for. quiet is the program's table of the events that
-	// change nothing alone in a call with no signal pending (see
-	// program.quiet), or noQuiet while a signal is pending.
-	events uint16
-	quiet  *[256]bool
+	// transitions for. quiet holds the events that change nothing alone
+	// in a call with no signal pending, by their value modulo 16 (see
+	// program.quiet), or none while a signal is pending.
+	events, quiet uint16
 
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written[:nwritten] lists the machines whose slot this
@@ -146,7 +145,7 @@ func NewFramework(machines []Machine, maxPaddingFrac, maxBlockingFrac float64,
 		}
 	}
 	f.events = prog.events
-	f.quiet = &prog.quiet
+	f.quiet = prog.quiet
 	return f, nil
 }
 
@@ -197,7 +196,7 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 func (f *Framework) shortcut(events []TriggerEvent, now time.Time,
 	long func(*Framework, []TriggerEvent) []TriggerAction) []TriggerAction {
 	f.now = now
-	if len(events) == 1 && f.quiet[events[0].Event] && f.nwritten == 0 {
+	if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 && f.nwritten == 0 {
 		return f.out[:0]
 	}
 	return long(f, events)
@@ -208,7 +207,7 @@ func (f *Framework) shortcut(events []TriggerEvent, now time.Time,
 func (f *Framework) trigger(events []TriggerEvent) []TriggerAction {
 	if f.nwritten > 0 {
 		f.clearSlots()
-		if len(events) == 1 && f.quiet[events[0].Event] {
+		if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 {
 			return f.out[:0]
 		}
 	}
@@ -248,13 +247,9 @@ func (f *Framework) trigger(events []TriggerEvent) []TriggerAction {
 // else but count a NormalSent.
 const everyMachine = 1<<NormalRecv | 1<<PaddingRecv | 1<<TunnelRecv | 1<<TunnelSent | 1<<NormalSent
 
-// callerIgnored are the events that do nothing when a caller passes them
-// (unknown values do nothing either).
-const callerIgnored = 1<<LimitReached | 1<<CounterZero | 1<<Signal
-
-// noQuiet is Framework.quiet while a signal is pending: every lone event
-// then takes the long way, which delivers the signal.
-var noQuiet [256]bool
+// callerIgnored are the events, and the unknown values below 16, that do
+// nothing when a caller passes them.
+const callerIgnored = 1<<LimitReached | 1<<CounterZero | 1<<Signal | 0xFFFF<<NumEvents&0xFFFF
 
 // collect returns the set action slots, in machine order: the one slot
 // itself, when only one was written, else copies in out.
@@ -435,7 +430,7 @@ func (f *Framework) move(i int, rt *machineRuntime, e Event) bool {
 		if f.signalPending {
 			f.signalExcept = -1
 		} else {
-			f.signalPending, f.quiet = true, &noQuiet
+			f.signalPending, f.quiet = true, 0
 			f.signalExcept = i
 		}
 		return false
@@ -627,7 +622,7 @@ func (f *Framework) deliverSignal() {
 		}
 	}
 	if !f.signalPending {
-		f.quiet = &f.prog.quiet
+		f.quiet = f.prog.quiet
 	}
 }
 
