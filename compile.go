@@ -63,6 +63,9 @@ type progState struct {
 	// counters says whether there is either.
 	counterA, counterB *Counter
 	counters           bool
+	// plain says that entering the state does nothing: it has no action
+	// and no counter updates.
+	plain bool
 }
 
 // progTrans is one entry of a compiled transition list: sum is the float32
@@ -258,6 +261,7 @@ func compileState(s *progState, st *State, states []progState, trans []progTrans
 
 	s.counterA, s.counterB = copyCounter(st.CounterA), copyCounter(st.CounterB)
 	s.counters = st.CounterA != nil || st.CounterB != nil
+	s.plain = s.action.Kind == 0 && !s.counters
 	return trans
 }
 

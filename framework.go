@@ -229,9 +229,24 @@ func (f *Framework) trigger(events []TriggerEvent) []TriggerAction {
 			continue
 		}
 		for i := range rts {
-			if rt := &rts[i]; rt.mask&bit != 0 {
-				f.move(i, rt, ev)
+			rt := &rts[i]
+			if rt.mask&bit == 0 {
+				continue
 			}
+			// The most common transition, one taken for sure to a
+			// state that does nothing on entry, is made here: it
+			// draws, as move does, and changes the state, if it
+			// does, with no action, counter or limit to see to.
+			if s := rt.cur; s.certain&bit != 0 {
+				if t := s.first(ev); t.to != nil && t.to.plain {
+					f.rng.Uint64()
+					if t.state != rt.state {
+						rt.state, rt.mask, rt.cur, rt.limit = t.state, t.to.mask, t.to, noLimit
+					}
+					continue
+				}
+			}
+			f.move(i, rt, ev)
 		}
 	}
 	if f.signalPending {
