@@ -297,14 +297,11 @@ func (d Dist) Sample(rng rand.Source) float64 {
 // too) and, if top > 0, above at top.
 func finish(x, start, top float64) float64 {
 	r := x + start
-	if !finite(r) {
-		return 0
-	}
-	if !(r > 0) {
-		r = 0
+	if !(r > 0 && r <= math.MaxFloat64) {
+		return 0 // not finite, or not above 0
 	}
 	if top > 0 && r > top {
-		r = top
+		return top
 	}
 	return r
 }
@@ -1167,7 +1164,10 @@ const maxSampledMicros = 24 * 60 * 60 * 1e6
 // day first, then rounded half away from zero (2.5 gives 3), saturating as
 // saturatingUint64 does (NaN and negatives give 0).
 func roundMicros(x float64) uint64 {
-	return saturatingUint64(math.Round(min(x, maxSampledMicros)))
+	if x > maxSampledMicros {
+		x = maxSampledMicros
+	}
+	return saturatingUint64(math.Round(x))
 }
 
 // sampleMicros samples d as a timeout or duration in whole microseconds
