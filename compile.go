@@ -87,10 +87,10 @@ type progDist struct {
 }
 
 // sampledDist is a distribution that draws. The types the deployed
-// machines sample, Uniform, Normal and Weibull, are sampled from
-// parameters prepared once (kind is theirs), with the same draws and
-// results as Dist.Sample; the others (kind numDistKinds) through
-// Dist.Sample.
+// machines sample, Uniform, Normal, Weibull and Binomial with no trials,
+// are sampled from parameters prepared once (kind is theirs), with the
+// same draws and results as Dist.Sample; the others (kind numDistKinds)
+// through Dist.Sample.
 type sampledDist struct {
 	d    Dist
 	kind distKind
@@ -110,6 +110,8 @@ func (d *progDist) sample(rng rand.Source) float64 {
 		x = normalDraw(s.a, s.b, rng)
 	case kindWeibull:
 		x = weibullDraw(s.a, s.b, rng)
+	case kindBinomial:
+		x = binomialNoTrials(rng)
 	default:
 		return s.d.Sample(rng)
 	}
@@ -290,6 +292,11 @@ func compileDist(d *Dist, sample func(Dist, rand.Source) uint64) progDist {
 	case Weibull:
 		if t.Scale > 0 && t.Shape > 0 {
 			s.kind, s.a, s.b = kindWeibull, t.Scale, 1/t.Shape
+		}
+	case Binomial:
+		// Probability 0 or 1 draws nothing, and is fixed.
+		if t.Trials == 0 && t.Probability > 0 && t.Probability < 1 {
+			s.kind = kindBinomial
 		}
 	}
 	return progDist{dist: s}

@@ -597,10 +597,7 @@ func (b Binomial) sample(rng rand.Source) float64 {
 	case b.Trials > maxBinomialTrials:
 		return math.NaN()
 	case b.Trials == 0:
-		// Inversion stops at 0 at once: its chance is q^0 = 1,
-		// which every StandardUniform draw is below.
-		rng.Uint64()
-		return 0
+		return binomialNoTrials(rng)
 	}
 	flipped := p > 0.5
 	if flipped {
@@ -622,6 +619,14 @@ func (b Binomial) sample(rng rand.Source) float64 {
 		k = b.Trials - k
 	}
 	return float64(k)
+}
+
+// binomialNoTrials is the draw of a Binomial with no trials and a
+// probability strictly between 0 and 1: inversion stops at 0 at once, its
+// chance being q^0 = 1, which every StandardUniform draw is below.
+func binomialNoTrials(rng rand.Source) float64 {
+	rng.Uint64()
+	return 0
 }
 
 // binomialInversion is BINV: walk up from 0 with one StandardUniform
