@@ -34,7 +34,9 @@ type Framework struct {
 	// slots holds the action scheduled for each machine in this call (Kind
 	// 0 for none); written[:nwritten] lists the machines whose slot this
 	// call wrote, of which pending are set; out is the slice returned: the
-	// set slots in machine order.
+	// set slots in machine order. A call that takes the shortcut leaves
+	// the slots of the call before it for the next call that takes the
+	// long way to clear, and sets pending to 0.
 	slots    []TriggerAction
 	written  []int
 	nwritten int
@@ -191,12 +193,12 @@ func (f *Framework) TriggerEvents(events []TriggerEvent, now time.Time) []Trigge
 //
 // A lone packet event that no state of any machine has transitions for
 // changes nothing but the time, and is common enough to be worth a
-// shortcut that costs no call: when the last call left no actions to
-// clear, such an event just sets the time.
+// shortcut that costs no call: such an event just sets the time.
 func (f *Framework) shortcut(events []TriggerEvent, now time.Time,
 	long func(*Framework, []TriggerEvent) []TriggerAction) []TriggerAction {
 	f.now = now
-	if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 && f.nwritten == 0 {
+	if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 {
+		f.pending = 0
 		return f.out[:0]
 	}
 	return long(f, events)
@@ -207,9 +209,6 @@ func (f *Framework) shortcut(events []TriggerEvent, now time.Time,
 func (f *Framework) trigger(events []TriggerEvent) []TriggerAction {
 	if f.nwritten > 0 {
 		f.clearSlots()
-		if len(events) == 1 && f.quiet>>(events[0].Event%16)&1 != 0 {
-			return f.out[:0]
-		}
 	}
 	f.zeroedA, f.zeroedB = false, false
 	rts := f.runtime
