@@ -65,7 +65,8 @@ const (
 // scalbn returns x * 2^n as the reference's scalbn does: in up to three
 // multiplications by powers of two (2^1023 going up, 2^-969 going down, so
 // that a normal x stays normal until the last), so the result is exact
-// unless it overflows or is subnormal, and then rounded once.
+// unless it overflows or is subnormal, and then rounded once. For n in
+// [-1022, 1023] that is the one multiplication by pow2(n).
 func scalbn(x float64, n int) float64 {
 	switch {
 	case n > 1023:
@@ -85,8 +86,11 @@ func scalbn(x float64, n int) float64 {
 			n = max(n, -1022)
 		}
 	}
-	return x * math.Float64frombits(uint64(1023+n)<<52)
+	return x * pow2(n)
 }
+
+// pow2 returns 2^n for n in [-1022, 1023].
+func pow2(n int) float64 { return math.Float64frombits(uint64(1023+n) << 52) }
 
 // Exp returns e^x, within 1 ulp, with exactly the reference's rounding.
 // Exp(NaN) is NaN, Exp(+Inf) = +Inf, Exp(-Inf) = 0; results overflow to
@@ -137,8 +141,8 @@ func Exp(x float64) float64 {
 	z := x * x
 	c := x - float64(z*(p1+float64(z*(p2+float64(z*(p3+float64(z*(p4+float64(z*p5)))))))))
 	y := 1 + (float64(x*c)/(2-c) - rLo + rHi)
-	if k == 0 {
-		return y
+	if uint(k+1022) <= 1023+1022 { // scalbn's one multiplication, without a call
+		return y * pow2(k)
 	}
 	return scalbn(y, k)
 }
