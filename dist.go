@@ -505,8 +505,8 @@ func (u Uniform) sample(rng rand.Source) float64 {
 	return uniformDraw(u.Low, u.High-u.Low, rng)
 }
 
-// uniformDraw is Uniform{low, low+width}'s draw when low < low+width:
-// low plus one unitFloat64 times the width.
+// uniformDraw is the draw of a Uniform with Low = low and High - Low =
+// width, Low != High: low plus one unitFloat64 times the width.
 func uniformDraw(low, width float64, rng rand.Source) float64 {
 	return float64(unitFloat64(rng)*width) + low
 }
@@ -958,8 +958,8 @@ func (w Weibull) sample(rng rand.Source) float64 {
 	return weibullDraw(w.Scale, 1/w.Shape, rng)
 }
 
-// weibullDraw is Weibull{scale, 1/invShape}'s draw for a scale and shape
-// > 0.
+// weibullDraw is the draw of a Weibull with Scale = scale and 1/Shape =
+// invShape, scale and shape > 0.
 func weibullDraw(scale, invShape float64, rng rand.Source) float64 {
 	return scale * libm.Pow(-libm.Log(openClosed01(rng)), invShape)
 }
