@@ -278,10 +278,10 @@ func TestNoInputOnTerminal(t *testing.T) {
 }
 
 func TestMachinesBudget(t *testing.T) {
-	// A machine of 4,000 states takes more than 1 MiB of memory once
-	// parsed (a State alone is over 256 bytes), so -machines-budget 1
-	// refuses it, and the default takes it.
-	states := make([]maybenot.State, 4000)
+	// A machine of 10,000 states takes more than 1 MiB of memory once
+	// parsed (a State alone is over 100 bytes on every GOARCH), so
+	// -machines-budget 1 refuses it, and the default takes it.
+	states := make([]maybenot.State, 10000)
 	m, err := maybenot.NewMachine(0, 0, 0, 0, states)
 	if err != nil {
 		t.Fatal(err)
@@ -294,13 +294,13 @@ func TestMachinesBudget(t *testing.T) {
 		{"inspect", "-machines-budget", "1", "-"},
 		{"json", "-machines-budget", "1", "-"},
 		{"simulate", "-machines-budget", "1", "-client", file, "-quiet"},
-		{"plot", "-machines-budget", "1", "-client", file, filepath.Join(t.TempDir(), "p.png")},
+		{"plot", "-machines-budget", "1", "-force", "-client", file, filepath.Join(t.TempDir(), "p.png")},
 	} {
 		code, _, stderr := runCLI(t, m.Serialize()+"\n", args...)
 		if code != exitError || !strings.Contains(stderr, "machines exceed the memory budget") || strings.Count(stderr, "maybenot:") != 1 {
 			t.Errorf("%v: exit status %d, stderr %q; want the budget refused, said once", args, code, stderr)
 		}
-		args = slices.Delete(slices.Clone(args), 1, 3)
+		args = slices.Delete(slices.Clone(args), 1, 3) // without -machines-budget 1
 		if code, _, stderr := runCLI(t, m.Serialize()+"\n", args...); code != exitOK {
 			t.Errorf("%v: exit status %d, stderr %q", args, code, stderr)
 		}
