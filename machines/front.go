@@ -129,7 +129,7 @@ func frontMachine(window float64, budget uint32, numStates int) (maybenot.Machin
 // given width from t1 on, sending count packets: it pads again after each
 // padding packet (self), and moves on to next when its limit is reached.
 func frontPaddingState(self, next uint32, t1, width, count, window, sqrtPi float64) maybenot.State {
-	middle := t1 + width/2
+	middle := t1 + float64(width/2)
 	timeout := width / count
 	stdev := window * window / (count * middle * sqrtPi)
 	return maybenot.State{
@@ -189,7 +189,7 @@ const epsilon = 0x1p-52
 // rayleighCDF is the Rayleigh distribution's CDF at t, 1 - e^(-t²/2σ²),
 // computed as the reference does.
 func rayleighCDF(t, scale float64) float64 {
-	x := -(t * t) / (2 * (scale * scale))
+	x := -float64(t*t) / (2 * float64(scale*scale))
 	return 1 - powE(x)
 }
 

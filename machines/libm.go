@@ -61,7 +61,9 @@ func log(x float64) float64 {
 type dd struct{ hi, lo float64 }
 
 // The error-free transformations. The conversions keep Go from fusing a
-// product into an addition, which would change the low parts.
+// product into an addition, which would change the low parts: Go may fuse
+// across statements too, so every product that is added to or subtracted
+// from is converted.
 
 // twoSum returns a + b exactly, as a double-double.
 func twoSum(a, b float64) dd {
@@ -78,7 +80,7 @@ func fastTwoSum(a, b float64) dd {
 
 // twoProd returns a × b exactly, as a double-double.
 func twoProd(a, b float64) dd {
-	p := a * b
+	p := float64(a * b)
 	return dd{p, math.FMA(a, b, -p)}
 }
 

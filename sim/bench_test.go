@@ -139,7 +139,10 @@ func TestRunAllocs(t *testing.T) {
 			}
 		})
 	}
-	const maxAllocs, maxMore = 80, 16
+	// 16 times the packets: 4 more doublings of each of the few slices
+	// that grow with the run (more on 386, whose smaller words put slices
+	// in other size classes).
+	const maxAllocs, maxMore = 80, 24
 	short, long := allocs(1000), allocs(16000)
 	t.Logf("%v allocations for 1000 packets, %v for 16000", short, long)
 	if short > maxAllocs || long > short+maxMore {

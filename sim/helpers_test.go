@@ -67,8 +67,10 @@ func eventCode(e maybenot.Event) string {
 }
 
 // noBottleneck is the reference's test harness's network: a queue made by
-// hand has no packets-per-second limit.
-const noBottleneck = math.MaxUint32
+// hand has no packets-per-second limit (the reference's u32::MAX). Any
+// bottleneck above a billion packets a second delays no packet by a whole
+// nanosecond, so the largest int of every GOARCH does the same.
+const noBottleneck = math.MaxInt32
 
 // shortTrace turns the reference tests' "0,sn 18,sn 25,rn" traces, in
 // units of unit, into trace lines.

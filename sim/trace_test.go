@@ -3,6 +3,7 @@ package sim
 import (
 	"errors"
 	"io"
+	"math"
 	"runtime"
 	"strings"
 	"testing"
@@ -102,7 +103,11 @@ func TestParseTraceErrors(t *testing.T) {
 	if _, err := ParseTrace(strings.NewReader(long), Network{}, nil, nil); err != nil {
 		t.Errorf("a line of %d bytes: %v", MaxTraceLine, err)
 	}
-	for _, n := range []Network{{Delay: -1}, {Delay: MaxDelay + 1}, {PacketsPerSecond: -1}, {PacketsPerSecond: 1 << 32}} {
+	bad := []Network{{Delay: -1}, {Delay: MaxDelay + 1}, {PacketsPerSecond: -1}}
+	if tooMany := uint64(math.MaxUint32) + 1; uint64(int(tooMany)) == tooMany { // int has 64 bits
+		bad = append(bad, Network{PacketsPerSecond: int(tooMany)})
+	}
+	for _, n := range bad {
 		if _, err := ParseTrace(strings.NewReader("0,s\n"), n, nil, nil); !errors.Is(err, ErrInvalidOptions) {
 			t.Errorf("network %+v: error %v, want ErrInvalidOptions", n, err)
 		}

@@ -103,8 +103,12 @@ const pageLoadSeed = 2025
 
 // pageLoad generates the synthetic page load that defaultsDoc describes,
 // a few hundred packets over about a third of a second, as a trace.
-func pageLoad() string {
-	g := &traceGen{rng: splitmix.New(pageLoadSeed)}
+func pageLoad() string { return generatePageLoad(pageLoadSeed) }
+
+// generatePageLoad generates a page load as pageLoad does, from seed. (The
+// traces of the repository's examples folder are its seeds 1 to 3.)
+func generatePageLoad(seed uint64) string {
+	g := &traceGen{rng: splitmix.New(seed)}
 	const rtt = 24 * time.Millisecond
 
 	// The request for the page, and the page itself.

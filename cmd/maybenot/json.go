@@ -24,12 +24,15 @@ Examples:
   maybenot json 02eNpjYEAHjOgCAAA0AAI=
   maybenot json - < machines.txt > machines.json
 `,
-	setup: func(*flag.FlagSet) func(*env, []string) error { return runJSON },
+	setup: func(fs *flag.FlagSet) func(*env, []string) error {
+		budget := defineBudget(fs)
+		return func(e *env, args []string) error { return runJSON(e, args, *budget) }
+	},
 }
 
 // runJSON prints every machine in the input as an indented JSON document.
-func runJSON(e *env, args []string) error {
-	machines, err := machinesFromArg(e, args)
+func runJSON(e *env, args []string, budget machinesBudget) error {
+	machines, err := machinesFromArg(e, args, budget)
 	if err != nil {
 		return err
 	}

@@ -180,7 +180,7 @@ func (c *command) printUsage(w io.Writer, fs *flag.FlagSet) {
 func errorLine(err error) string {
 	msg := strings.ReplaceAll(err.Error(), "defense: ", "")
 	for _, sentinel := range []error{maybenot.ErrInvalidMachine, maybenot.ErrPaddingLimit, maybenot.ErrBlockingLimit,
-		machines.ErrInvalidParameter, machines.ErrInvalidSpec} {
+		maybenot.ErrMachinesBudget, machines.ErrInvalidParameter, machines.ErrInvalidSpec} {
 		text := sentinel.Error()
 		_, bare, _ := strings.Cut(text, ": ")
 		msg = strings.ReplaceAll(msg, text, bare)

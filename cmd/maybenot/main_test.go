@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/maybenot-go/maybenot"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files under testdata/golden")
@@ -210,11 +212,11 @@ func TestRoundTrip(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("encode: exit status %d: %s", code, stderr)
 	}
-	want, err := parseMachines(string(input))
+	want, err := parseMachines(string(input), defaultBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := parseMachines(strs)
+	got, err := parseMachines(strs, defaultBudget)
 	if err != nil {
 		t.Fatalf("encode printed %q: %v", strs, err)
 	}
@@ -271,6 +273,41 @@ func TestNoInputOnTerminal(t *testing.T) {
 		// "-" asks for standard input, terminal or not.
 		if code, _, stderr := runCLI(t, noop+"\n", cmd, "-"); code != exitOK {
 			t.Errorf("%s - on a terminal: exit %d, stderr %q", cmd, code, stderr)
+		}
+	}
+}
+
+func TestMachinesBudget(t *testing.T) {
+	// A machine of 10,000 states takes more than 1 MiB of memory once
+	// parsed (a State alone is over 100 bytes on every GOARCH), so
+	// -machines-budget 1 refuses it, and the default takes it.
+	states := make([]maybenot.State, 10000)
+	m, err := maybenot.NewMachine(0, 0, 0, 0, states)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "big.txt")
+	if err := os.WriteFile(file, []byte(m.Serialize()+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, args := range [][]string{
+		{"inspect", "-machines-budget", "1", "-"},
+		{"json", "-machines-budget", "1", "-"},
+		{"simulate", "-machines-budget", "1", "-client", file, "-quiet"},
+		{"plot", "-machines-budget", "1", "-force", "-client", file, filepath.Join(t.TempDir(), "p.png")},
+	} {
+		code, _, stderr := runCLI(t, m.Serialize()+"\n", args...)
+		if code != exitError || !strings.Contains(stderr, "machines exceed the memory budget") || strings.Count(stderr, "maybenot:") != 1 {
+			t.Errorf("%v: exit status %d, stderr %q; want the budget refused, said once", args, code, stderr)
+		}
+		args = slices.Delete(slices.Clone(args), 1, 3) // without -machines-budget 1
+		if code, _, stderr := runCLI(t, m.Serialize()+"\n", args...); code != exitOK {
+			t.Errorf("%v: exit status %d, stderr %q", args, code, stderr)
+		}
+	}
+	for _, v := range []string{"0", "1025", "x", "-3"} {
+		if code, _, _ := runCLI(t, "", "inspect", "-machines-budget", v, noop); code != exitUsage {
+			t.Errorf("-machines-budget %s: exit status %d, want %d", v, code, exitUsage)
 		}
 	}
 }

@@ -92,6 +92,7 @@ Examples:
 type simulateFlags struct {
 	client, server, trace, dataset, out   string
 	clientSpecs, serverSpecs              specsFlag
+	budget                                *machinesBudget
 	plot                                  string
 	force                                 bool
 	delay                                 time.Duration
@@ -134,6 +135,7 @@ func setupSimulate(fs *flag.FlagSet) func(*env, []string) error {
 func (f *simulateFlags) defineRun(fs *flag.FlagSet) {
 	fs.StringVar(&f.client, "client", "", "read the client's machine strings, one per line, from `FILE` (- for\nstandard input)")
 	fs.StringVar(&f.server, "server", "", "read the server's machine strings from `FILE` (- for standard input)")
+	f.budget = defineBudget(fs)
 	fs.Var(&f.clientSpecs, "client-spec", "add the machines of the defense `SPEC` at the client (see \"maybenot\nmachines -list\"); may be repeated")
 	fs.Var(&f.serverSpecs, "server-spec", "add the machines of the defense `SPEC` at the server; may be repeated")
 	fs.StringVar(&f.trace, "trace", "", "read the trace from `FILE` (- for standard input) instead of using the\nbuilt-in page load")
@@ -277,10 +279,10 @@ func runSimulate(e *env, f *simulateFlags, args []string) error {
 		// The specs' builders that draw take their draws from one
 		// source, the client's first, as "maybenot machines -seed".
 		rng := splitmix.New(f.seed)
-		if s.client, s.clientNames, err = loadSide(e, f.client, "-client-spec", f.clientSpecs, rng); err != nil {
+		if s.client, s.clientNames, err = loadSide(e, f.client, "-client-spec", f.clientSpecs, *f.budget, rng); err != nil {
 			return err
 		}
-		if s.server, s.serverNames, err = loadSide(e, f.server, "-server-spec", f.serverSpecs, rng); err != nil {
+		if s.server, s.serverNames, err = loadSide(e, f.server, "-server-spec", f.serverSpecs, *f.budget, rng); err != nil {
 			return err
 		}
 	}
@@ -298,8 +300,9 @@ func runSimulate(e *env, f *simulateFlags, args []string) error {
 
 // loadSide returns the machines of one side, and their names: those in the
 // file called name ("-" for standard input; none if name is empty), then
-// those of specs (of the flag called flagName), built with rng.
-func loadSide(e *env, name string, flagName string, specs []machines.Spec, rng rand.Source) ([]maybenot.Machine, []string, error) {
+// those of specs (of the flag called flagName), built with rng. The file's
+// machines may take up to budget.
+func loadSide(e *env, name string, flagName string, specs []machines.Spec, budget machinesBudget, rng rand.Source) ([]maybenot.Machine, []string, error) {
 	var ms []maybenot.Machine
 	var names []string
 	if name != "" {
@@ -307,7 +310,7 @@ func loadSide(e *env, name string, flagName string, specs []machines.Spec, rng r
 		if err != nil {
 			return nil, nil, err
 		}
-		if ms, err = parseMachines(string(data)); err != nil {
+		if ms, err = parseMachines(string(data), budget); err != nil {
 			return nil, nil, fmt.Errorf("%s: %w", displayName(name), err)
 		}
 		for i := range ms {
