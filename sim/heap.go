@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"slices"
 	"time"
 
 	"github.com/maybenot-go/maybenot"
@@ -98,6 +99,19 @@ func (h *eventHeap) pop() simEvent {
 		h.siftDownToBottom(0)
 	}
 	return item
+}
+
+// drain empties the heap and returns its events in the order in which pop
+// would give them out, in the heap's own array: as in heapsort, each pop
+// frees the slot at the end that then takes the event it popped.
+func (h *eventHeap) drain() []simEvent {
+	all := h.s
+	for n := len(all) - 1; n >= 0; n-- {
+		all[n] = h.pop()
+	}
+	slices.Reverse(all)
+	h.s = nil
+	return all
 }
 
 // siftUp moves the element at pos up while it comes before its parent,

@@ -96,3 +96,33 @@ func TestHeapOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestHeapDrain checks that drain gives the events in the order of pop,
+// ties included, for heaps of tied and untied events of every size up to
+// 64.
+func TestHeapDrain(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for n := range 65 {
+		var a, b eventHeap
+		for i := range n {
+			// Times 0 to 3 and two kinds: many ties, told apart by
+			// machine.
+			e := simEvent{time: time.Duration(rng.IntN(4)), event: maybenot.TunnelSent, machine: int32(i)}
+			if rng.IntN(2) == 0 {
+				e.event = maybenot.TunnelRecv
+			}
+			a.push(e)
+			b.push(e)
+		}
+		var want []simEvent
+		for a.len() > 0 {
+			want = append(want, a.pop())
+		}
+		if got := b.drain(); !slices.Equal(got, want) {
+			t.Fatalf("%d events: drain gave %v, pop %v", n, got, want)
+		}
+		if b.len() != 0 {
+			t.Fatalf("%d events: %d left after drain", n, b.len())
+		}
+	}
+}

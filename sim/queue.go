@@ -21,7 +21,8 @@ const (
 // side's aggregate delay shifts when they are looked at), TunnelSent
 // without and with the bypass flag, and all other events.
 type eventQueue struct {
-	base, blocking, bypassable, internal eventHeap
+	base                           baseQueue
+	blocking, bypassable, internal eventHeap
 	// inFlight counts the internal events that are packets on their way
 	// or padding (TunnelRecv, or any event about padding): while there
 	// are any, the trace's traffic is not through.
@@ -32,6 +33,9 @@ func (q *eventQueue) len() int {
 	return q.base.len() + q.blocking.len() + q.bypassable.len() + q.internal.len()
 }
 
+// push adds e to the heap it belongs in: a TunnelSent to blocking or
+// bypassable, any other event to internal. (The base trace's NormalSent
+// are all in base from the start.)
 func (q *eventQueue) push(e simEvent) {
 	switch e.event {
 	case maybenot.TunnelSent:
@@ -40,14 +44,40 @@ func (q *eventQueue) push(e simEvent) {
 		} else {
 			q.blocking.push(e)
 		}
-	case maybenot.NormalSent:
-		q.base.push(e)
 	default:
 		if inFlight(&e) {
 			q.inFlight++
 		}
 		q.internal.push(e)
 	}
+}
+
+// baseQueue holds the base trace's NormalSent at one side in the order in
+// which the reference's heap gives them out. Nothing joins that heap once
+// the run has begun, so the order is the trace's alone: ParseTrace works it
+// out once, and every run of the trace reads the same slice without
+// writing to it.
+type baseQueue struct {
+	s    []simEvent // shared by all runs of the trace: read only
+	next int        // the index of the first event not yet taken
+}
+
+func (b *baseQueue) len() int { return len(b.s) - b.next }
+
+// peek returns the first event, or nil when none is left. What it points
+// to must not be changed.
+func (b *baseQueue) peek() *simEvent {
+	if b.next == len(b.s) {
+		return nil
+	}
+	return &b.s[b.next]
+}
+
+// pop removes and returns the first event; one must be left.
+func (b *baseQueue) pop() simEvent {
+	e := b.s[b.next]
+	b.next++
+	return e
 }
 
 // inFlight reports whether an internal event keeps the trace's traffic

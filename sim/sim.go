@@ -213,7 +213,7 @@ func (s *side) init(machines []maybenot.Machine, base []simEvent, maxPaddingFrac
 	s.actions = make([]scheduledAction, len(machines))
 	s.timers = make([]internalTimer, len(machines))
 	s.delays = newDelays(in)
-	s.q.base.s = slices.Clone(base)
+	s.q.base = baseQueue{s: base}
 	s.window = newWindow(time.Second)
 	s.flag = flag
 	return nil

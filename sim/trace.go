@@ -67,7 +67,8 @@ func (n Network) check() error {
 // Run never modifies it: one Trace may be run many times, from many goroutines.
 type Trace struct {
 	// The packets sent by the client and by the server, as NormalSent
-	// events in heaps laid out as the reference's pushes lay them out.
+	// events in the order in which the reference's heap, with the
+	// reference's pushes, gives them out (see baseQueue).
 	client, server []simEvent
 	delay          time.Duration // the network delay the trace was made for
 	maxPPS         int           // the default bottleneck
@@ -196,7 +197,7 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 	if packets == 0 {
 		return nil, fmt.Errorf("%w: no packets", ErrInvalidTrace)
 	}
-	t.client, t.server = cq.s, sq.s
+	t.client, t.server = cq.drain(), sq.drain()
 	t.maxPPS = max(sentMax, recvMax) * 10
 	switch {
 	case len(t.client) == 0:

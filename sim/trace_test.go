@@ -13,7 +13,7 @@ import (
 )
 
 // baseTimes returns the times of a trace's packets, client's then
-// server's, in heap order.
+// server's, in the order they are sent.
 func baseTimes(tr *Trace) (client, server []time.Duration) {
 	for _, e := range tr.client {
 		client = append(client, e.time)
@@ -41,10 +41,10 @@ func TestParseTrace(t *testing.T) {
 		{"spaces and plus", " +8 ,s\n\t9\t,r\n", []time.Duration{8}, []time.Duration{9 - d}, 10, 9 - d},
 		{"crlf", "1,s\r\n2,s\r\n", []time.Duration{1, 2}, nil, 20, 1},
 		{"no final newline", "1,s\n2,s", []time.Duration{1, 2}, nil, 20, 1},
-		// Out of order: the heap orders them, and the window counts in
+		// Out of order: they are sent in time order, and the window counts in
 		// line order, dropping only times more than 100 ms before the
 		// newest: 0 after 3 s drops nothing.
-		{"unordered", "3000000000,s\n0,s\n1,s\n", []time.Duration{0, 3000000000, 1}, nil, 30, 0},
+		{"unordered", "3000000000,s\n0,s\n1,s\n", []time.Duration{0, 1, 3000000000}, nil, 30, 0},
 		// The busiest 100 ms window, inclusive: 0, 50 ms, 100 ms in one,
 		// 100.000001 ms drops 0.
 		{"window", "0,s\n50000000,s\n100000000,s\n100000001,s\n", []time.Duration{0, 50000000, 100000000, 100000001}, nil, 30, 0},
