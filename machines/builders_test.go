@@ -411,3 +411,18 @@ func TestNoSharedSlices(t *testing.T) {
 		}
 	}
 }
+
+// TestScramblerFractionalCount builds Scrambler's server machines with counts whose products
+// by 1.25 are inexact: the overflow check must accept them on every GOARCH,
+// including those where a product and a subtraction can be fused into one
+// multiply-add that keeps the product's rounding error.
+func TestScramblerFractionalCount(t *testing.T) {
+	for _, minCount := range []float64{0.1, 0.3, 1.1, 7.7, 123.456, 1e300} {
+		if _, err := ScramblerServer(100, minCount, 1, 2); err != nil {
+			t.Errorf("ScramblerServer(100, %v, 1, 2): %v", minCount, err)
+		}
+	}
+	if _, err := ScramblerServer(100, math.MaxFloat64, 1, 2); !errors.Is(err, ErrInvalidParameter) {
+		t.Errorf("ScramblerServer(100, MaxFloat64, 1, 2): %v, want ErrInvalidParameter", err)
+	}
+}

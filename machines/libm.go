@@ -185,3 +185,8 @@ func logDD(x float64) dd {
 	}
 	return ln2.mulFloat(float64(e)).add(s.mul(sum).mulFloat(2))
 }
+
+// isFinite reports whether x is neither NaN nor infinite. (Not x-x == 0:
+// inlined into isFinite(a*b), that may be fused into one multiply-add that
+// gives the product's rounding error instead of 0.)
+func isFinite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }

@@ -193,6 +193,3 @@ func scramblerTwoStates(minCount float64) []maybenot.State {
 		},
 	}
 }
-
-// isFinite reports whether x is neither NaN nor infinite.
-func isFinite(x float64) bool { return x-x == 0 }
