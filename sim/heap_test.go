@@ -126,3 +126,39 @@ func TestHeapDrain(t *testing.T) {
 		}
 	}
 }
+
+// TestHeapOrderOfTrace checks heapOrder against pushing a side's packets
+// onto the heap and popping them all: traces in time order and out of it,
+// with tied packets that are equal and tied packets that differ in their
+// reporting delay.
+func TestHeapOrderOfTrace(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for i := range 400 {
+		n := rng.IntN(80)
+		es := make([]simEvent, n)
+		at := time.Duration(0)
+		for j := range es {
+			switch i % 4 {
+			case 0, 1: // in time order, with ties
+				at += time.Duration(rng.IntN(3))
+			default: // any order
+				at = time.Duration(rng.IntN(20))
+			}
+			es[j] = simEvent{time: at, event: maybenot.NormalSent, flags: fClient}
+			if i%2 == 1 {
+				es[j].delay = time.Duration(rng.IntN(2)) // ties may differ
+			}
+		}
+		var h eventHeap
+		for _, e := range es {
+			h.push(e)
+		}
+		var want []simEvent
+		for h.len() > 0 {
+			want = append(want, h.pop())
+		}
+		if got := heapOrder(slices.Clone(es)); !slices.Equal(got, want) {
+			t.Fatalf("case %d, %v: heapOrder gave %v, the heap %v", i, es, got, want)
+		}
+	}
+}

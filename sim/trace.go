@@ -128,7 +128,7 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 		recvWin  = newWindow(100 * time.Millisecond)
 		sentMax  int
 		recvMax  int
-		cq, sq   = eventHeap{}, eventHeap{}
+		cs, ss   []simEvent // the packets sent by each side, in line order
 		packets  int
 		br       = bufio.NewReaderSize(r, MaxTraceLine+2)
 		lineNo   int
@@ -178,11 +178,11 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 		switch direction(dir) {
 		case dirSent:
 			rd := cd.reportingDelay()
-			cq.push(simEvent{time: at + rd, delay: rd, event: maybenot.NormalSent, flags: fClient})
+			cs = append(cs, simEvent{time: at + rd, delay: rd, event: maybenot.NormalSent, flags: fClient})
 			sentMax = max(sentMax, sentWin.add(at))
 		case dirReceived:
 			rd := sd.reportingDelay()
-			sq.push(simEvent{time: at - n.Delay + rd, delay: rd, event: maybenot.NormalSent})
+			ss = append(ss, simEvent{time: at - n.Delay + rd, delay: rd, event: maybenot.NormalSent})
 			recvMax = max(recvMax, recvWin.add(at))
 		case dirPadding:
 			continue
@@ -197,7 +197,7 @@ func ParseTrace(r io.Reader, n Network, client, server *Integration) (*Trace, er
 	if packets == 0 {
 		return nil, fmt.Errorf("%w: no packets", ErrInvalidTrace)
 	}
-	t.client, t.server = cq.drain(), sq.drain()
+	t.client, t.server = heapOrder(cs), heapOrder(ss)
 	t.maxPPS = max(sentMax, recvMax) * 10
 	switch {
 	case len(t.client) == 0:
@@ -320,4 +320,27 @@ func add(t, d time.Duration) time.Duration {
 		return MaxTime
 	}
 	return t + d
+}
+
+// heapOrder returns the events es, pushed in this order onto the
+// reference's heap, in the order in which it gives them out, reusing es.
+// Events tied in time and rank leave in an order that only the heap's
+// algorithm tells, but where the tied events are equal in every field, as
+// they are without random reporting delays, their order cannot be seen: then
+// events already in time order (a trace's usual order) are in the heap's
+// order too, and need no heap.
+func heapOrder(es []simEvent) []simEvent {
+	ordered := true
+	for i := 1; i < len(es) && ordered; i++ {
+		a, b := &es[i-1], &es[i]
+		ordered = first(a, b) || *a == *b
+	}
+	if ordered {
+		return es
+	}
+	h := eventHeap{s: es[:0]}
+	for _, e := range es {
+		h.push(e) // writes only at or below the index of e
+	}
+	return h.drain()
 }
