@@ -11,21 +11,21 @@ import (
 	"testing"
 )
 
-// TestNoFusedMultiplyAdd cross-compiles the package, internal/libm,
-// internal/ratewindow and machines for every GOARCH on which the Go
-// compiler fuses a multiplication and an addition into one instruction, and
-// fails if any of them contains such an instruction: it rounds once where
-// the reference rounds twice, so sampling (dist.go, internal/libm), the rate
-// limiter's estimate (internal/ratewindow), the machine library's parameters
-// (machines) or any other arithmetic there would no longer match the
-// reference bit for bit. The one exception is a line that asks for a fused
-// multiply-add by calling math.FMA (the exact product of machines' double-
-// double arithmetic). It needs the go command and compiles the standard
-// library for those targets once (tens of seconds), so it runs only when
+// TestNoFusedMultiplyAdd cross-compiles the packages whose arithmetic must
+// match the reference's (the package, internal/libm, internal/ratewindow,
+// internal/rules, machines, sim and defense) for every GOARCH on which the
+// Go compiler fuses a multiplication and an addition into one instruction,
+// and fails if any of them contains such an instruction: it rounds once
+// where the reference rounds twice, so a sample, a rate, a machine's
+// parameters or a simulated delay would no longer be the reference's bit
+// for bit. The one exception is a line that asks for a fused multiply-add
+// by calling math.FMA (the exact product of machines' double-double
+// arithmetic). It needs the go command and compiles the standard library
+// for those targets once (tens of seconds), so it runs only when
 // MAYBENOT_FMA_CHECK is set.
 func TestNoFusedMultiplyAdd(t *testing.T) {
 	if os.Getenv("MAYBENOT_FMA_CHECK") == "" {
-		t.Skip("set MAYBENOT_FMA_CHECK=1 to look for fused multiply-adds in the package, internal/libm, internal/ratewindow and machines on every GOARCH")
+		t.Skip("set MAYBENOT_FMA_CHECK=1 to look for fused multiply-adds on every GOARCH")
 	}
 	goTool, err := exec.LookPath("go")
 	if err != nil {
@@ -39,7 +39,7 @@ func TestNoFusedMultiplyAdd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dirs := []string{".", "./internal/libm", "./internal/ratewindow", "./machines"}
+	dirs := []string{".", "./internal/libm", "./internal/ratewindow", "./machines", "./sim", "./defense", "./internal/rules"}
 	// rel returns the path within the module of a file of the listing,
 	// named by its directory or, with -trimpath, by the import path, and
 	// whether it is in one of dirs.

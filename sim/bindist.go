@@ -158,7 +158,11 @@ func (d BinDist) Sample(rng rand.Source) time.Duration {
 	if b.min != b.max {
 		ms = maybenot.Dist{Type: maybenot.Uniform{Low: b.min, High: b.max}}.Sample(rng)
 	}
-	return time.Duration(uint64(ms*1000)) * time.Microsecond
+	// The conversion keeps the product rounded on its own: converting a
+	// float64 to uint64 may subtract 2^63 from it, which could be fused
+	// with the multiplication.
+	us := float64(ms * 1000)
+	return time.Duration(uint64(us)) * time.Microsecond
 }
 
 // constant reports whether d always gives the same delay without drawing:
