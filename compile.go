@@ -6,6 +6,8 @@ import (
 	"runtime"
 	"sync"
 	"weak"
+
+	"github.com/maybenot-go/maybenot/internal/bincode"
 )
 
 // A program is a set of machines compiled for the trigger path: for each
@@ -342,7 +344,14 @@ var programs struct {
 // and compiling them when no framework runs them yet; all three are linear
 // in the size of the machines.
 func programFor(machines []Machine) (*program, error) {
-	key := programKey(machines)
+	bp := keyBuffers.Get().(*[]byte)
+	key := programKey(*bp, machines)
+	defer func() {
+		if cap(key) <= maxPooledKey {
+			*bp = key[:0]
+			keyBuffers.Put(bp)
+		}
+	}()
 	programs.Lock()
 	p := programs.m[string(key)].Value()
 	programs.Unlock()
@@ -371,13 +380,21 @@ func programFor(machines []Machine) (*program, error) {
 	return p, nil
 }
 
-// programKey returns the key of machines in programs.
-func programKey(machines []Machine) []byte {
-	var key []byte
+// keyBuffers holds buffers for programFor's keys, which are dropped once
+// looked up (the map holds a copy), so that a framework of machines that
+// have a program allocates nothing for its key. Buffers that grew beyond
+// maxPooledKey are left to the garbage collector.
+var keyBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledKey = 64 << 10
+
+// programKey returns the key of machines in programs, appended to buf[:0].
+func programKey(buf []byte, machines []Machine) []byte {
+	e := bincode.NewEncoder(buf[:0])
 	for i := range machines {
-		key = append(key, encodeMachine(&machines[i])...)
+		appendMachine(&e, &machines[i])
 	}
-	return key
+	return e.Bytes()
 }
 
 // forgetProgram removes the entry of key once its program is gone, unless

@@ -257,7 +257,7 @@ func TestFrameworksShareProgram(t *testing.T) {
 
 func TestProgramForgottenWithItsFrameworks(t *testing.T) {
 	ms := []Machine{longListMachine(17)}
-	key := string(programKey(ms))
+	key := string(programKey(nil, ms))
 	f, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
 	if err != nil {
 		t.Fatal(err)
@@ -291,7 +291,7 @@ func TestInvalidMachinesNotCompiled(t *testing.T) {
 		}
 	}
 	programs.Lock()
-	_, ok := programs.m[string(programKey(ms))]
+	_, ok := programs.m[string(programKey(nil, ms))]
 	programs.Unlock()
 	if ok {
 		t.Error("invalid machines have a program")

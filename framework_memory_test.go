@@ -45,7 +45,7 @@ func TestFrameworkMemory(t *testing.T) {
 	}
 	runtime.ReadMemStats(&after)
 	programBytes := (after.TotalAlloc - before.TotalAlloc) / uint64(len(progs))
-	keyBytes := len(programKey(ms))
+	keyBytes := len(programKey(nil, ms))
 	first, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
 	if err != nil {
 		t.Fatal(err)
@@ -70,4 +70,35 @@ func TestFrameworkMemory(t *testing.T) {
 	runtime.KeepAlive(progs)
 	runtime.KeepAlive(first)
 	runtime.KeepAlive(frameworks)
+}
+
+// maxNewFrameworkBytes bounds the bytes NewFramework allocates in all for
+// machines whose program exists: what the framework keeps (at most
+// maxFrameworkBytes) and little more. Finding the program must not cost a
+// copy of the machines' encoding each time.
+const maxNewFrameworkBytes = maxFrameworkBytes + 256
+
+func TestNewFrameworkAllocations(t *testing.T) {
+	ms := deployedMachines(t)
+	keep, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 200
+	frameworks := make([]*Framework, n)
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range frameworks {
+		if frameworks[i], err = NewFramework(ms, 0, 0, base, splitmix.New(1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.ReadMemStats(&after)
+	perFramework := (after.TotalAlloc - before.TotalAlloc) / n
+	t.Logf("NewFramework of the deployed machines allocates %d bytes, its source included", perFramework)
+	if perFramework > maxNewFrameworkBytes {
+		t.Errorf("NewFramework allocates %d bytes, want at most %d", perFramework, maxNewFrameworkBytes)
+	}
+	runtime.KeepAlive(keep)
 }

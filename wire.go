@@ -482,15 +482,20 @@ func (d machineDecoder) dist() Dist {
 // written as out-of-range variant indices, which no decoder accepts.
 func encodeMachine(m *Machine) []byte {
 	var e bincode.Encoder
+	appendMachine(&e, m)
+	return e.Bytes()
+}
+
+// appendMachine appends the bincode encoding of m to e.
+func appendMachine(e *bincode.Encoder, m *Machine) {
 	e.Uint64(m.AllowedPaddingPackets)
 	e.F64(m.MaxPaddingFrac)
 	e.Uint64(m.AllowedBlockedMicrosec)
 	e.F64(m.MaxBlockingFrac)
 	e.Len(len(m.States))
 	for i := range m.States {
-		encodeState(&e, &m.States[i])
+		encodeState(e, &m.States[i])
 	}
-	return e.Bytes()
 }
 
 func encodeState(e *bincode.Encoder, s *State) {

@@ -181,6 +181,9 @@ type Encoder struct {
 	buf []byte
 }
 
+// NewEncoder returns an Encoder that appends to buf.
+func NewEncoder(buf []byte) Encoder { return Encoder{buf: buf} }
+
 // Bytes returns the encoded bytes.
 func (e *Encoder) Bytes() []byte { return e.buf }
 
