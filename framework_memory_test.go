@@ -79,6 +79,9 @@ func TestFrameworkMemory(t *testing.T) {
 const maxNewFrameworkBytes = maxFrameworkBytes + 256
 
 func TestNewFrameworkAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector makes sync.Pool drop buffers")
+	}
 	ms := deployedMachines(t)
 	keep, err := NewFramework(ms, 0, 0, base, splitmix.New(1))
 	if err != nil {
