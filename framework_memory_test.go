@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/maybenot-go/maybenot/internal/race"
 	"github.com/maybenot-go/maybenot/internal/splitmix"
 )
 
@@ -79,7 +80,7 @@ func TestFrameworkMemory(t *testing.T) {
 const maxNewFrameworkBytes = maxFrameworkBytes + 256
 
 func TestNewFrameworkAllocations(t *testing.T) {
-	if raceEnabled {
+	if race.Enabled {
 		t.Skip("the race detector makes sync.Pool drop buffers")
 	}
 	ms := deployedMachines(t)
