@@ -102,24 +102,26 @@ func randomBenchMachine() Machine {
 	return machineGen{r: rand.New(splitmix.New(20)), uniformOnly: true, noEnd: true, busy: true}.machine(20)
 }
 
+// benchMachines runs the benchmark loop (runPattern) over a framework of
+// ms with SplitMix64 seeded with 1, one event per op.
+func benchMachines(b *testing.B, ms []Machine) {
+	t0 := time.Now()
+	f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	pattern := benchPattern(len(ms))
+	b.ReportAllocs()
+	b.ResetTimer()
+	runPattern(f, pattern, t0, b.N)
+}
+
 func BenchmarkTriggerEvents(b *testing.B) {
 	noop, err := ParseMachine(noopMachine)
 	if err != nil {
 		b.Fatal(err)
 	}
-	bench := func(name string, ms []Machine) {
-		b.Run(name, func(b *testing.B) {
-			t0 := time.Now()
-			f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
-			if err != nil {
-				b.Fatal(err)
-			}
-			pattern := benchPattern(len(ms))
-			b.ReportAllocs()
-			b.ResetTimer()
-			runPattern(f, pattern, t0, b.N)
-		})
-	}
+	bench := func(name string, ms []Machine) { b.Run(name, func(b *testing.B) { benchMachines(b, ms) }) }
 	bench("noop", []Machine{*noop})
 	bench("random20", []Machine{randomBenchMachine()})
 	ms, names := uniformMachines(b)
@@ -152,19 +154,7 @@ func BenchmarkWorkload(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	bench := func(name string, ms []Machine) {
-		b.Run(name, func(b *testing.B) {
-			t0 := time.Now()
-			f, err := NewFramework(ms, 0, 0, t0, splitmix.New(1))
-			if err != nil {
-				b.Fatal(err)
-			}
-			pattern := benchPattern(len(ms))
-			b.ReportAllocs()
-			b.ResetTimer()
-			runPattern(f, pattern, t0, b.N)
-		})
-	}
+	bench := func(name string, ms []Machine) { b.Run(name, func(b *testing.B) { benchMachines(b, ms) }) }
 	bench("noop", []Machine{*noop})
 	bench("deployed", deployedMachines(b))
 }

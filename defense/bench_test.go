@@ -68,19 +68,24 @@ func newDeployed(tb testing.TB, machines []maybenot.Machine) *Defense {
 // parallel: 1,000 Defenses on the real clock, 8 goroutines each reporting
 // to its own eighth of them in turn; ns/op is wall time per report of all
 // goroutines together, so 1e9/(ns/op) is the aggregate rate.
+// reportCycle reports downloadCycle to d over and over, one report per op.
+func reportCycle(b *testing.B, d *Defense) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		downloadCycle[i](d)
+		if i++; i == len(downloadCycle) {
+			i = 0
+		}
+	}
+}
+
 func BenchmarkDefenseDeployed(b *testing.B) {
 	machines := deployedMachines(b)
 	b.Run("clock=real", func(b *testing.B) {
 		d := newDeployed(b, machines)
 		defer d.Close()
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			downloadCycle[i](d)
-			if i++; i == len(downloadCycle) {
-				i = 0
-			}
-		}
+		reportCycle(b, d)
 	})
 	b.Run("clock=virtual", func(b *testing.B) {
 		// The clock does not move, so no timer fires: only the reports
@@ -97,14 +102,7 @@ func BenchmarkDefenseDeployed(b *testing.B) {
 			b.Fatal(err)
 		}
 		defer d.Close()
-		b.ReportAllocs()
-		i := 0
-		for b.Loop() {
-			downloadCycle[i](d)
-			if i++; i == len(downloadCycle) {
-				i = 0
-			}
-		}
+		reportCycle(b, d)
 	})
 	b.Run("parallel", func(b *testing.B) {
 		const defenses, goroutines = 1000, 8
